@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "kiln",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kiln", targets: ["kiln"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C stays behind one door: only KilnModbus imports CModbus.
+        .systemLibrary(
+            name: "CModbus",
+            pkgConfig: "libmodbus",
+            providers: [.apt(["libmodbus-dev"])]
+        ),
+        // Pure values: device model, data types, decoding, read planning, status codes.
+        .target(name: "KilnCore"),
+        // YAML device maps and gateway configs, with FILE:LINE:COLUMN diagnostics.
+        .target(
+            name: "KilnConfig",
+            dependencies: ["KilnCore", .product(name: "Yams", package: "Yams")]
+        ),
+        // libmodbus client and the simulated plant's server.
+        .target(
+            name: "KilnModbus",
+            dependencies: ["KilnCore", "CModbus", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Real-time poll threads, priorities, reconnect and back-off.
+        .target(
+            name: "KilnPoller",
+            dependencies: ["KilnCore", "KilnModbus", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "kiln",
+            dependencies: [
+                "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "KilnCoreTests", dependencies: ["KilnCore"]),
+        .testTarget(
+            name: "KilnConfigTests",
+            dependencies: ["KilnConfig", "KilnCore"],
+            resources: [.copy("Cases")]
+        ),
+        .testTarget(
+            name: "KilnIntegrationTests",
+            dependencies: ["KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "kiln"]
+        ),
+    ]
+)

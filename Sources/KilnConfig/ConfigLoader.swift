@@ -1,0 +1,4 @@
+import KilnCore
+
+/// Loads device maps and gateway configs. (Being written.)
+public enum ConfigLoader {}

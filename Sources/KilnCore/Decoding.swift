@@ -1,0 +1,152 @@
+/// Turns registers into values and back, in Swift and independent of the host's byte order
+/// (libmodbus's own float helpers are not).
+public enum Decoding {
+    /// The value's bytes in big-endian (A B C D …) order, taken from registers in `order`.
+    ///
+    /// - Parameters:
+    ///   - words: exactly 2 or 4 registers as they arrived.
+    ///   - order: how the bytes were laid out in the registers.
+    @inlinable
+    public static func canonicalBytes(_ words: some Collection<UInt16>, order: ByteOrder) -> UInt64 {
+        var result: UInt64 = 0
+        if order.swapsWords {
+            var shift: UInt64 = 0
+            for word in words {
+                let w = order.swapsBytes ? word.byteSwapped : word
+                result |= UInt64(w) << shift
+                shift += 16
+            }
+        } else {
+            for word in words {
+                let w = order.swapsBytes ? word.byteSwapped : word
+                result = (result << 16) | UInt64(w)
+            }
+        }
+        return result
+    }
+
+    /// The registers that carry `bits` (2 or 4 words' worth, big-endian) in `order`.
+    public static func words(_ bits: UInt64, wordCount: Int, order: ByteOrder) -> [UInt16] {
+        var words = (0..<wordCount).map { i in
+            UInt16(truncatingIfNeeded: bits >> UInt64(16 * (wordCount - 1 - i)))
+        }
+        if order.swapsBytes { words = words.map(\.byteSwapped) }
+        if order.swapsWords { words.reverse() }
+        return words
+    }
+
+    /// The raw (unscaled) value of a tag from its registers.
+    ///
+    /// - Parameters:
+    ///   - words: the tag's registers, `tag.count` of them.
+    ///   - tag: the tag, for its type, byte order, bit and length.
+    public static func raw(words: some Collection<UInt16>, tag: TagConfig) -> Value {
+        switch tag.type {
+        case .bool:
+            let word = words.first ?? 0
+            return .bool((word >> UInt16(tag.bit ?? 0)) & 1 == 1)
+        case .int16: return .int(Int64(Int16(bitPattern: words.first ?? 0)))
+        case .uint16: return .uint(UInt64(words.first ?? 0))
+        case .int32:
+            return .int(Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: canonicalBytes(words, order: tag.byteOrder)))))
+        case .uint32: return .uint(canonicalBytes(words, order: tag.byteOrder))
+        case .float32:
+            let bits = UInt32(truncatingIfNeeded: canonicalBytes(words, order: tag.byteOrder))
+            return .double(Double(Float(bitPattern: bits)))
+        case .int64: return .int(Int64(bitPattern: canonicalBytes(words, order: tag.byteOrder)))
+        case .uint64: return .uint(canonicalBytes(words, order: tag.byteOrder))
+        case .float64: return .double(Double(bitPattern: canonicalBytes(words, order: tag.byteOrder)))
+        case .string: return .string(ascii(words))
+        }
+    }
+
+    /// Two ASCII bytes per register, high byte first; stops at the first NUL, trims trailing spaces.
+    public static func ascii(_ words: some Collection<UInt16>) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(words.count * 2)
+        for w in words {
+            bytes.append(UInt8(w >> 8))
+            bytes.append(UInt8(w & 0xFF))
+        }
+        if let nul = bytes.firstIndex(of: 0) { bytes.removeSubrange(nul...) }
+        while bytes.last == 0x20 { bytes.removeLast() }
+        return String(decoding: bytes.map { $0 < 0x80 ? $0 : 0x3F }, as: UTF8.self)
+    }
+
+    /// Applies `value = raw * scale + offset`; integers stay exact when scale is 1 and offset 0.
+    public static func engineering(_ raw: Value, tag: TagConfig) -> Value {
+        if tag.scale == 1, tag.offset == 0 { return raw }
+        switch raw {
+        case .int, .uint, .double: return .double(raw.number! * tag.scale + tag.offset)
+        case .bool, .string: return raw
+        }
+    }
+
+    /// The decoded engineering value of a register-backed tag.
+    public static func decode(words: some Collection<UInt16>, tag: TagConfig) -> Value {
+        engineering(raw(words: words, tag: tag), tag: tag)
+    }
+
+    /// The registers that make a tag read as `value` (the inverse of `decode`), for the simulator.
+    ///
+    /// Values outside the type's range saturate. `current` is the register that a bool inside a
+    /// register is written into.
+    public static func encode(_ value: Value, tag: TagConfig, current: UInt16 = 0) -> [UInt16] {
+        let count = tag.type.registerCount(length: tag.length)
+        switch tag.type {
+        case .bool:
+            let bit = UInt16(1) << UInt16(tag.bit ?? 0)
+            let on = value.number.map { $0 != 0 } ?? false
+            return [on ? current | bit : current & ~bit]
+        case .string:
+            let text: String
+            if case .string(let s) = value { text = s } else { text = value.description }
+            var bytes = Array(text.utf8.prefix(count * 2))
+            bytes += Array(repeating: 0, count: count * 2 - bytes.count)
+            return (0..<count).map { UInt16(bytes[2 * $0]) << 8 | UInt16(bytes[2 * $0 + 1]) }
+        default:
+            break
+        }
+        let raw = rawNumber(value, tag: tag)
+        switch tag.type {
+        case .int16: return [UInt16(bitPattern: Int16(saturating: raw))]
+        case .uint16: return [UInt16(saturating: raw)]
+        case .int32:
+            return words(UInt64(UInt32(bitPattern: Int32(saturating: raw))), wordCount: 2, order: tag.byteOrder)
+        case .uint32: return words(UInt64(UInt32(saturating: raw)), wordCount: 2, order: tag.byteOrder)
+        case .float32: return words(UInt64(Float(raw).bitPattern), wordCount: 2, order: tag.byteOrder)
+        case .int64:
+            if case .int(let i) = value, tag.scale == 1, tag.offset == 0 {
+                return words(UInt64(bitPattern: i), wordCount: 4, order: tag.byteOrder)
+            }
+            return words(UInt64(bitPattern: Int64(saturating: raw)), wordCount: 4, order: tag.byteOrder)
+        case .uint64:
+            if case .uint(let u) = value, tag.scale == 1, tag.offset == 0 {
+                return words(u, wordCount: 4, order: tag.byteOrder)
+            }
+            return words(UInt64(saturating: raw), wordCount: 4, order: tag.byteOrder)
+        case .float64: return words(raw.bitPattern, wordCount: 4, order: tag.byteOrder)
+        case .bool, .string: return []
+        }
+    }
+
+    private static func rawNumber(_ value: Value, tag: TagConfig) -> Double {
+        let engineering = value.number ?? 0
+        return tag.scale == 0 ? 0 : (engineering - tag.offset) / tag.scale
+    }
+}
+
+extension FixedWidthInteger {
+    /// Rounds `value` to the nearest integer, clamped to the type's range (NaN becomes 0).
+    init(saturating value: Double) {
+        if value.isNaN {
+            self = 0
+        } else if value <= Double(Self.min) {
+            self = .min
+        } else if value >= Double(Self.max) {
+            self = .max
+        } else {
+            self = Self(value.rounded())
+        }
+    }
+}

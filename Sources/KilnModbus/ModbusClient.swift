@@ -1,0 +1,2 @@
+import CModbus
+import KilnCore
