@@ -48,7 +48,8 @@ public enum Decoding {
         case .int16: return .int(Int64(Int16(bitPattern: words.first ?? 0)))
         case .uint16: return .uint(UInt64(words.first ?? 0))
         case .int32:
-            return .int(Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: canonicalBytes(words, order: tag.byteOrder)))))
+            return .int(
+                Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: canonicalBytes(words, order: tag.byteOrder)))))
         case .uint32: return .uint(canonicalBytes(words, order: tag.byteOrder))
         case .float32:
             let bits = UInt32(truncatingIfNeeded: canonicalBytes(words, order: tag.byteOrder))
@@ -148,5 +149,18 @@ extension FixedWidthInteger {
         } else {
             self = Self(value.rounded())
         }
+    }
+}
+
+extension Decoding {
+    /// Printable ASCII of registers (high byte first), other bytes shown as `.`.
+    public static func asciiPreview(_ words: some Collection<UInt16>) -> String {
+        var out = ""
+        for w in words {
+            for byte in [UInt8(w >> 8), UInt8(w & 0xFF)] {
+                out.append((0x20..<0x7F).contains(byte) ? Character(Unicode.Scalar(byte)) : ".")
+            }
+        }
+        return out
     }
 }

@@ -1,11 +1,116 @@
 import ArgumentParser
+import KilnCore
+import KilnPoller
 
 extension KilnCommand {
     struct Run: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "run", abstract: "TODO")
+        static let configuration = CommandConfiguration(
+            commandName: "run",
+            abstract: "Poll every device until stopped (SIGINT, SIGTERM) or for a duration.",
+            discussion: "Exits 0 after a clean shutdown, printing a summary of the run on standard error."
+        )
+
+        @Argument(help: "A gateway config or a device map.")
+        var file: String
+
+        @Option(name: .long, help: "Stop after this long (e.g. 30s, 5m).")
+        var duration: DurationArgument?
+
+        @Option(name: .long, help: "How often to print the live values table.")
+        var printEvery: DurationArgument = DurationArgument(argument: "2s")!
+
+        @Flag(name: .long, help: "Print every sample as a JSON line instead of the live table.")
+        var json = false
+
+        @Flag(name: .long, help: "Print no values, only the summary.")
+        var quiet = false
+
+        @OptionGroup var logging: LoggingOptions
 
         func run() async throws {
-            throw ValidationError("not yet implemented")
+            let logger = try logging.bootstrap()
+            let config = try loadConfiguration(file)
+            ShutdownSignal.install()
+
+            let poller = Poller(config: config, logger: logger)
+            do {
+                try poller.start()
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+            logger.info(
+                "polling",
+                metadata: [
+                    "kiln.devices": "\(config.devices.count)",
+                    "kiln.tags": "\(config.devices.reduce(0) { $0 + $1.tags.count })",
+                ])
+            var live = LiveValues(config: config)
+            let started = ContinuousClock.now
+            var lastPrint = started
+            let end = duration.map { started + $0.duration }
+            while ShutdownSignal.received == nil, end.map({ ContinuousClock.now < $0 }) ?? true {
+                for batch in poller.queue.drain() {
+                    live.update(batch)
+                    if json, !quiet {
+                        for s in batch {
+                            let device = config.devices[s.device]
+                            print(SampleText.json(s, device: device, tag: device.tags[s.tag]))
+                        }
+                    }
+                }
+                if !json, !quiet, ContinuousClock.now - lastPrint >= printEvery.duration {
+                    lastPrint = ContinuousClock.now
+                    print("\(Timestamp.rfc3339(micros: Clocks.wallMicroseconds()))\n" + live.table)
+                }
+                flushOutput()
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            poller.stop()
+            for batch in poller.queue.drain() { live.update(batch) }
+            printError(RunSummary(poller: poller, elapsed: ContinuousClock.now - started).text)
         }
+    }
+}
+
+/// The latest sample of every tag.
+struct LiveValues {
+    let config: GatewayConfig
+    private var latest: [[Sample?]]
+
+    init(config: GatewayConfig) {
+        self.config = config
+        latest = config.devices.map { Array(repeating: nil, count: $0.tags.count) }
+    }
+
+    mutating func update(_ batch: [Sample]) {
+        for s in batch { latest[s.device][s.tag] = s }
+    }
+
+    var table: String {
+        var rows: [(DeviceConfig, TagConfig, Sample)] = []
+        for (d, device) in config.devices.enumerated() {
+            for (t, tag) in device.tags.enumerated() {
+                if let s = latest[d][t] { rows.append((device, tag, s)) }
+            }
+        }
+        return SampleText.table(rows)
+    }
+}
+
+/// What `kiln run` did, for the operator and for benchmarks.
+struct RunSummary {
+    let poller: Poller
+    let elapsed: Duration
+
+    var text: String {
+        let stats = poller.statistics
+        let requests = stats.reduce(0) { $0 + $1.requests }
+        let failures = stats.reduce(0) { $0 + $1.failures }
+        let overruns = stats.reduce(0) { $0 + $1.overruns }
+        let priority = Set(poller.achievedPriorities.map(\.description)).sorted().joined(separator: ", ")
+        return "kiln run: \(stats.count) devices, \(requests) requests, \(failures) failed, \(overruns) overruns, "
+            + "\(poller.queue.dropped) samples dropped in \(DurationText.format(.milliseconds(Int64(elapsed.seconds * 1000)))); "
+            + "poller threads: \(priority.isEmpty ? "none" : priority)"
     }
 }

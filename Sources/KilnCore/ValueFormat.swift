@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Text for values as operators read them: the precision the register actually carries, so a
+/// scaled int16 reads `21.5`, not `21.500000000000004`, and a float32 reads `0.1`.
+public enum ValueFormat {
+    /// The value as text; `nil` becomes an empty string.
+    public static func text(_ value: Value?, tag: TagConfig) -> String {
+        guard let value else { return "" }
+        guard case .double(let d) = value else { return value.description }
+        return number(d, tag: tag)
+    }
+
+    /// The value as a JSON literal: a number, a boolean, a string, or `null` (also for NaN and
+    /// infinities, which JSON cannot carry).
+    public static func json(_ value: Value?, tag: TagConfig) -> String {
+        guard let value else { return "null" }
+        switch value {
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .uint(let u): return String(u)
+        case .string(let s): return JSON.quote(s)
+        case .double(let d): return d.isFinite ? number(d, tag: tag) : "null"
+        }
+    }
+
+    /// Significant digits the tag's raw type carries after scaling.
+    static func significantDigits(_ type: DataType) -> Int32 {
+        switch type {
+        case .bool, .int16, .uint16: 10
+        case .float32: 9
+        case .int32, .uint32: 12
+        case .int64, .uint64, .float64, .string: 17
+        }
+    }
+
+    static func number(_ d: Double, tag: TagConfig) -> String {
+        guard d.isFinite else { return Value.format(d) }
+        if tag.type == .float32, tag.scale == 1, tag.offset == 0 {
+            return Value.format(Double(Float(d).description) ?? d)
+        }
+        if tag.type == .float64 { return Value.format(d) }
+        var buffer = [CChar](repeating: 0, count: 40)
+        let digits = significantDigits(tag.type)
+        _ = withVaList([digits, d]) { vsnprintf(&buffer, 40, "%.*g", $0) }
+        let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return Value.format(Double(text) ?? d)
+    }
+}
+
+/// Minimal JSON writing for line-oriented output.
+public enum JSON {
+    /// A JSON string literal for `s`.
+    public static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// RFC 3339 timestamps in UTC.
+public enum Timestamp {
+    /// `2026-11-25T07:38:30.123456Z` from microseconds since the Unix epoch.
+    public static func rfc3339(micros: Int64) -> String {
+        var seconds = time_t(micros.floorDiv(1_000_000))
+        let fraction = Int(micros - Int64(seconds) * 1_000_000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ n: Int32, _ width: Int) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        let micro = String(fraction)
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
+            + String(repeating: "0", count: 6 - micro.count) + micro + "Z"
+    }
+}
+
+extension Int64 {
+    func floorDiv(_ d: Int64) -> Int64 {
+        let q = self / d
+        return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q
+    }
+}

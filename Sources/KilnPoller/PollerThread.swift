@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A dedicated OS thread, outside Swift's cooperative pool, for blocking libmodbus calls.
+///
+/// `@unchecked Sendable`: `handle` and `started` are written by `start` before the object is
+/// shared, and afterwards only by `join`, which the owner calls once, after the thread was told
+/// to stop.
+final class PollerThread: @unchecked Sendable {
+    /// Small stacks keep a thousand devices' threads within the memory budget.
+    static let stackSize = 256 * 1024
+
+    private final class Body {
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
+    }
+
+    private(set) var handle: pthread_t = 0
+    private var started = false
+
+    /// Starts `body` on a new thread. Returns the pthread_create error code, or 0.
+    func start(_ body: @escaping () -> Void) -> Int32 {
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        defer { pthread_attr_destroy(&attr) }
+        pthread_attr_setstacksize(&attr, PollerThread.stackSize)
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        let rc = pthread_create(
+            &handle, &attr,
+            { context in
+                let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
+                body.run()
+                return nil
+            }, context)
+        if rc != 0 {
+            Unmanaged<Body>.fromOpaque(context).release()
+        } else {
+            started = true
+        }
+        return rc
+    }
+
+    /// Interrupts a sleep of the thread (see `PollerThread.installWakeSignal`).
+    func wake() {
+        if started { pthread_kill(handle, PollerThread.wakeSignal) }
+    }
+
+    func join() {
+        if started {
+            pthread_join(handle, nil)
+            started = false
+        }
+    }
+
+    /// The signal that interrupts a poller's `clock_nanosleep` so that stopping is immediate
+    /// rather than up to one (possibly long) poll period later.
+    static let wakeSignal = SIGUSR2
+
+    /// Installs a handler that does nothing, without SA_RESTART, so the signal makes a sleeping
+    /// poller return EINTR. libmodbus retries its own select() on EINTR.
+    static func installWakeSignal() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(wakeSignal, &action, nil)
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import KilnConfig
+import KilnCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Loads a map or gateway config for a subcommand; on errors prints every diagnostic in the
+/// compiler's form and exits 1.
+func loadConfiguration(_ path: String) throws -> GatewayConfig {
+    do {
+        return try ConfigLoader.load(path: path)
+    } catch {
+        printError(error.description)
+        throw ExitCode(1)
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    flushOutput()
+    var line = text + "\n"
+    line.withUTF8 { bytes in
+        var rest = UnsafeRawBufferPointer(bytes)
+        while !rest.isEmpty {
+            let n = write(2, rest.baseAddress, rest.count)
+            if n <= 0 { return }
+            rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+        }
+    }
+}
+
+/// Flushes standard output so piped readers see each line at once.
+func flushOutput() {
+    fflush(nil)
+}
+
+/// Lets `--duration 30s` and friends take the map's duration syntax.
+struct DurationArgument: ExpressibleByArgument, Sendable {
+    let duration: Duration
+
+    init?(argument: String) {
+        guard let d = DurationText.parse(argument) else { return nil }
+        duration = d
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}

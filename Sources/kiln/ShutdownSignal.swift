@@ -1,0 +1,30 @@
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The signal (SIGINT or SIGTERM) that asked Kiln to stop, or 0. A lock-free atomic store is
+/// async-signal-safe, so the handler may set it directly.
+private let raisedSignal = Atomic<Int32>(0)
+
+/// Turns SIGINT and SIGTERM into a flag that long-running subcommands poll, so they stop
+/// cleanly (closing connections, flushing) instead of dying mid-cycle.
+enum ShutdownSignal {
+    /// Starts catching SIGINT and SIGTERM.
+    static func install() {
+        for signo in [SIGINT, SIGTERM] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { signo in raisedSignal.store(signo, ordering: .relaxed) }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(signo, &action, nil)
+        }
+    }
+
+    /// The signal that asked to stop, or nil.
+    static var received: Int32? {
+        let s = raisedSignal.load(ordering: .relaxed)
+        return s == 0 ? nil : s
+    }
+}
