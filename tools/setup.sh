@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what Kiln needs to build, run its demo and run its tests, on Debian (bookworm).
+# Idempotent: installs only what is missing. Usage: tools/setup.sh [--tests]
+set -euo pipefail
+
+want_tests=false
+[[ "${1:-}" == "--tests" ]] && want_tests=true
+
+as_root() {
+    if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+        echo "setup: need root (or sudo) to run: $*" >&2; exit 1
+    fi
+}
+
+packages=(pkg-config libmodbus-dev)
+$want_tests && packages+=(python3 python3-pip procps)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# A python3 from elsewhere (pyenv, a venv) is as good as Debian's.
+if $want_tests && command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; then
+    missing=("${missing[@]/python3-pip}")
+    missing=("${missing[@]/python3}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}" >&2
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if $want_tests; then
+    if ! python3 -c 'import pymodbus, sys; sys.exit(0 if pymodbus.__version__.startswith("3.16") else 1)' 2>/dev/null; then
+        echo "setup: installing pymodbus 3.16 (the independent Modbus peer the tests use)" >&2
+        python3 -m pip install --quiet --disable-pip-version-check 'pymodbus>=3.16,<3.17' 2>/dev/null ||
+            python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'pymodbus>=3.16,<3.17'
+    fi
+fi
