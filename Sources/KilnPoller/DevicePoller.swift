@@ -81,7 +81,11 @@ public final class DevicePoller: Sendable {
         var samples: [Sample] = []
         samples.reserveCapacity(session.device.tags.count)
         while !counters.stopping.load(ordering: .acquiring) {
-            let next = deadlines.min() ?? start
+            guard let next = deadlines.min() else {
+                // A device without tags has nothing to poll: just wait to be stopped.
+                Clocks.sleep(untilMonotonic: Clocks.monotonicNanoseconds() + 3_600_000_000_000)
+                continue
+            }
             if Clocks.monotonicNanoseconds() < next {
                 Clocks.sleep(untilMonotonic: next)
                 continue  // re-check: woken early by a signal, or due now

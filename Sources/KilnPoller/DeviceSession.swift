@@ -19,7 +19,8 @@ public final class DeviceSession {
     private var buffer: [UInt16]
     private var logger: Logger
 
-    /// Reconnect back-off: doubles from `minBackoff` to `maxBackoff`, with jitter.
+    /// Reconnect back-off: doubles from `minBackoff` to `maxBackoff`, with jitter. Only a good
+    /// reply resets it, so a device that accepts connections but never answers backs off too.
     static let minBackoff: Int64 = 100_000_000
     static let maxBackoff: Int64 = 30_000_000_000
     private var connectFailures = 0
@@ -55,11 +56,6 @@ public final class DeviceSession {
             }
             do {
                 try client.connect()
-                if connectFailures > 0 {
-                    logger.info("reconnected", metadata: ["kiln.attempts": "\(connectFailures)"])
-                }
-                connectFailures = 0
-                lastConnectError = nil
             } catch {
                 connectionFailed(error, at: now)
                 appendBad(blocks: scanClasses[scan].blocks[...], error: error, into: &samples)
@@ -71,6 +67,11 @@ public final class DeviceSession {
             let block = scanClasses[scan].blocks[b]
             do {
                 try read(block)
+                if connectFailures > 0 {
+                    logger.info("device answers again", metadata: ["kiln.failures": "\(connectFailures)"])
+                    connectFailures = 0
+                    lastConnectError = nil
+                }
                 appendGood(block: block, into: &samples)
             } catch let error where error.isIllegalAddress {
                 if let parts = ReadPlanner.split(block, of: device) {

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -17,6 +19,7 @@ final class PollerThread: @unchecked Sendable {
     }
 
     private(set) var handle: pthread_t = 0
+    private let finished = Atomic<Bool>(false)
     private var started = false
 
     /// Starts `body` on a new thread. Returns the pthread_create error code, or 0.
@@ -25,7 +28,13 @@ final class PollerThread: @unchecked Sendable {
         pthread_attr_init(&attr)
         defer { pthread_attr_destroy(&attr) }
         pthread_attr_setstacksize(&attr, PollerThread.stackSize)
-        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        // The thread keeps this object alive until it has said it is finished.
+        let context = Unmanaged.passRetained(
+            Body { [self] in
+                body()
+                finished.store(true, ordering: .releasing)
+            }
+        ).toOpaque()
         let rc = pthread_create(
             &handle, &attr,
             { context in
@@ -46,11 +55,16 @@ final class PollerThread: @unchecked Sendable {
         if started { pthread_kill(handle, PollerThread.wakeSignal) }
     }
 
+    /// Waits for the thread to end, re-sending the wake signal meanwhile: a signal that lands
+    /// just before the thread enters its sleep would otherwise leave it asleep a whole period.
     func join() {
-        if started {
-            pthread_join(handle, nil)
-            started = false
+        guard started else { return }
+        while !finished.load(ordering: .acquiring) {
+            wake()
+            usleep(20_000)
         }
+        pthread_join(handle, nil)
+        started = false
     }
 
     /// The signal that interrupts a poller's `clock_nanosleep` so that stopping is immediate
