@@ -17,13 +17,19 @@ public struct TagConfig: Sendable, Hashable {
     public var poll: Duration
     /// How the simulated plant drives this tag (`kiln simulate`); ignored by the gateway.
     public var simulation: TagSimulation?
+    /// Range, sentinel, thermal and stuck settings of the conditioning stage.
+    public var conditioning: ConditioningConfig
+    /// How the historian stores this tag; nil stores every sample.
+    public var historian: TagHistorianConfig?
     public var location: SourceLocation?
 
     public init(
         name: String, register: RegisterKind, address: Int, type: DataType,
         byteOrder: ByteOrder = .abcd, bit: Int? = nil, length: Int? = nil,
         scale: Double = 1, offset: Double = 0, unit: String? = nil,
-        poll: Duration = .seconds(1), simulation: TagSimulation? = nil, location: SourceLocation? = nil
+        poll: Duration = .seconds(1), simulation: TagSimulation? = nil,
+        conditioning: ConditioningConfig = ConditioningConfig(), historian: TagHistorianConfig? = nil,
+        location: SourceLocation? = nil
     ) {
         self.name = name
         self.register = register
@@ -37,6 +43,8 @@ public struct TagConfig: Sendable, Hashable {
         self.unit = unit
         self.poll = poll
         self.simulation = simulation
+        self.conditioning = conditioning
+        self.historian = historian
         self.location = location
     }
 
@@ -118,11 +126,17 @@ public struct GatewayConfig: Sendable, Hashable {
     /// The file this configuration was loaded from.
     public var path: String
     public var realtime: RealtimeConfig
+    /// The historian; nil when the gateway keeps no history.
+    public var historian: HistorianConfig?
     public var devices: [DeviceConfig]
 
-    public init(path: String, realtime: RealtimeConfig = RealtimeConfig(), devices: [DeviceConfig]) {
+    public init(
+        path: String, realtime: RealtimeConfig = RealtimeConfig(), historian: HistorianConfig? = nil,
+        devices: [DeviceConfig]
+    ) {
         self.path = path
         self.realtime = realtime
+        self.historian = historian
         self.devices = devices
     }
 }

@@ -151,10 +151,11 @@ public final class DeviceSession {
         for t in block.tags {
             let tag = device.tags[t]
             let offset = tag.address - block.start
-            let raw = Decoding.raw(words: buffer[offset..<offset + tag.count], tag: tag)
+            let unscaled = Decoding.raw(words: buffer[offset..<offset + tag.count], tag: tag)
+            let value = Decoding.engineering(unscaled, tag: tag)
             samples.append(
                 Sample(
-                    device: index, tag: t, value: Decoding.engineering(raw, tag: tag), raw: raw, status: .good,
+                    device: index, tag: t, value: value, raw: value, unscaled: unscaled, status: .good,
                     timestamp: ts))
         }
     }
@@ -166,8 +167,8 @@ public final class DeviceSession {
             for t in block.tags {
                 samples.append(
                     Sample(
-                        device: index, tag: t, value: nil, raw: nil, status: error.status, reason: reason, timestamp: ts
-                    ))
+                        device: index, tag: t, value: nil, raw: nil, status: error.status, reason: reason,
+                        fault: .comm, timestamp: ts))
             }
         }
     }

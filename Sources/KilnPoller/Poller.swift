@@ -77,7 +77,7 @@ public final class Poller: Sendable {
                     samples = device.tags.indices.map {
                         Sample(
                             device: i, tag: $0, value: nil, raw: nil, status: error.status, reason: error.description,
-                            timestamp: ts)
+                            fault: .comm, timestamp: ts)
                     }
                 }
                 samples.sort { $0.tag < $1.tag }
