@@ -60,6 +60,7 @@ public enum ConfigLoader {
             case .gateway:
                 if let fields = reader.root(root, .gateway) {
                     if let realtime = fields["realtime"] { config.realtime = reader.realtime(realtime) }
+                    if let historian = fields["historian"] { config.historian = reader.historian(historian) }
                     for map in reader.mapReferences(fields) {
                         config.devices += loadMap(map, names: &deviceNames, reader: &reader)
                     }

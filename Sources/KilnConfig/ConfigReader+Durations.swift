@@ -9,13 +9,14 @@ extension ConfigReader {
         "sec": "s", "secs": "s", "second": "s", "seconds": "s",
         "min": "m", "mins": "m", "minute": "m", "minutes": "m",
         "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+        "day": "d", "days": "d",
     ]
 
     mutating func duration(_ fields: MappingFields, _ key: String, allowZero: Bool = false) -> Duration? {
         fields[key].flatMap { duration($0, key, allowZero: allowZero) }
     }
 
-    /// A number followed by `ms`, `s`, `m` or `h`, with no space between (`500ms`, `1.5s`).
+    /// A number followed by `ms`, `s`, `m`, `h` or `d`, with no space between (`500ms`, `1.5s`).
     mutating func duration(_ node: Node, _ key: String, allowZero: Bool = false) -> Duration? {
         guard case .scalar(let scalar) = node, !node.isNull else {
             error("expected a duration for '\(key)' (e.g. 500ms, 1s), found \(node.describedForMessage)", at: node)
@@ -34,7 +35,7 @@ extension ConfigReader {
     }
 
     private static func durationProblem(_ text: String) -> String {
-        let units = "ms, s, m or h"
+        let units = "ms, s, m, h or d"
         if Double(text) != nil { return "duration '\(text)' needs a unit: \(units)" }
         let digits = text.prefix { $0.isNumber || $0 == "." }
         let unit = text.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).lowercased()

@@ -53,6 +53,8 @@ extension ConfigReader {
         if let simulate = fields["simulate"], let type {
             config.simulation = tagSimulation(simulate, type: type, scale: scale, offset: offset)
         }
+        if let type { config.conditioning = conditioning(fields, type: type) }
+        if let node = fields["historian"] { config.historian = tagHistorian(node) }
         guard count == errorsBefore, let addressNode = fields["address"] else { return nil }
         return DecodedTag(config: config, addressLocation: location(of: addressNode))
     }

@@ -20,7 +20,11 @@ extension MappingSchema {
     static let deviceMap = MappingSchema("device map", keys: ["devices"], required: ["devices"])
 
     /// A gateway config: `devices:` is a list of map files or globs, plus gateway settings.
-    static let gateway = MappingSchema("gateway config", keys: ["devices", "realtime"], required: ["devices"])
+    static let gateway = MappingSchema(
+        "gateway config", keys: ["devices", "realtime", "historian"], required: ["devices"])
+
+    static let historian = MappingSchema(
+        "historian", keys: ["path", "flush", "raw_window", "retention"], required: ["path"])
 
     static let realtime = MappingSchema("realtime", keys: ["policy", "priority", "lock_memory"])
 
@@ -37,10 +41,14 @@ extension MappingSchema {
         "tag",
         keys: [
             "name", "register", "address", "type", "byte_order", "bit", "length", "scale", "offset", "unit",
-            "poll", "simulate",
+            "poll", "simulate", "range", "sentinels", "thermal", "stuck", "historian",
         ],
         required: ["name", "register", "address"]
     )
+
+    static let thermal = MappingSchema("thermal", keys: ["tau", "max_rate", "noise"], required: ["tau", "max_rate"])
+
+    static let tagHistorian = MappingSchema("tag historian", keys: ["deadband", "compression", "max_interval"])
 
     static let tagSimulation = MappingSchema(
         "simulate", keys: ["value", "target", "tau", "noise", "period", "faults"])
