@@ -1,9 +1,10 @@
 import ArgumentParser
-import Dispatch
-import Foundation
-import KilnConfig
 import KilnCore
 import KilnModbus
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension KilnCommand {
     struct Simulate: AsyncParsableCommand {
@@ -50,14 +51,9 @@ extension KilnCommand {
         }
 
         func run() async throws {
-            let config: GatewayConfig
-            do {
-                config = try ConfigLoader.load(path: file)
-            } catch {
-                printError("\(error)")
-                throw ExitCode.failure
-            }
-            raiseDescriptorLimit()
+            let config = try loadConfiguration(file)
+            ShutdownSignal.install()
+            ProcessLimits.raiseDescriptorLimit()
             let server: SimulatorServer
             do {
                 server = try SimulatorServer(
@@ -76,9 +72,9 @@ extension KilnCommand {
             if realtimePriority != nil, server.realtimeFailures > 0 {
                 printError("warning: SCHED_FIFO not permitted; connections run at normal priority")
             }
-            fflush(nil)
+            flushOutput()
 
-            let signal = await Self.waitForTermination()
+            let signal = await ShutdownSignal.wait()
             server.stop()
             if stats {
                 for device in server.statistics {
@@ -86,47 +82,11 @@ extension KilnCommand {
                 }
             }
             print("stopped on \(signal == SIGINT ? "SIGINT" : "SIGTERM")")
-            fflush(nil)
+            flushOutput()
         }
 
         private static func endpoint(_ address: String, _ port: Int) -> String {
             address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
         }
-
-        /// Suspends until SIGINT or SIGTERM arrives, and returns which.
-        ///
-        /// The signals' default action is replaced by dispatch sources, so they are delivered as
-        /// events whichever thread the kernel picks.
-        private static func waitForTermination() async -> Int32 {
-            let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
-            let sources = [SIGINT, SIGTERM].map { number in
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { continuation.yield(number) }
-                source.resume()
-                return source
-            }
-            defer { sources.forEach { $0.cancel() } }
-            for await number in stream { return number }
-            return SIGTERM
-        }
-
-        /// Hundreds of clients need more descriptors than the usual soft limit of 1024.
-        private func raiseDescriptorLimit() {
-            var limit = rlimit()
-            guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
-            limit.rlim_cur = min(limit.rlim_max, 65536)
-            _ = setrlimit(RLIMIT_NOFILE_VALUE, &limit)
-        }
-
-        private func printError(_ message: String) {
-            FileHandle.standardError.write(Data((message + "\n").utf8))
-        }
     }
 }
-
-#if canImport(Glibc)
-    private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-#else
-    private let RLIMIT_NOFILE_VALUE = RLIMIT_NOFILE
-#endif
