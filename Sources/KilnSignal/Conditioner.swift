@@ -7,8 +7,10 @@ public struct Conditioner: Sendable {
     private let firstTag: [Int]
     private let tagCounts: [Int]
     private var tags: [TagConditioner]
-    /// Whether each tag carries numbers (bools and strings pass through untouched).
+    /// Whether each tag carries numbers (bools and strings pass through untouched), and has a
+    /// thermal model; kept apart so the per-sample path reads two bytes, not a conditioner.
     private let numeric: [Bool]
+    private let thermal: [Bool]
     /// When each tag was last reported stale by ``staleSamples(at:)``, µs.
     private var staleReported: [Int64?]
 
@@ -17,18 +19,21 @@ public struct Conditioner: Sendable {
         var counts: [Int] = []
         var tags: [TagConditioner] = []
         var numeric: [Bool] = []
+        var thermal: [Bool] = []
         for device in config.devices {
             first.append(tags.count)
             counts.append(device.tags.count)
             for tag in device.tags {
                 tags.append(TagConditioner(tag: tag))
                 numeric.append(tag.type.isNumeric && !tag.register.isBit)
+                thermal.append(tag.conditioning.thermal != nil)
             }
         }
         firstTag = first
         tagCounts = counts
         self.tags = tags
         self.numeric = numeric
+        self.thermal = thermal
         staleReported = Array(repeating: nil, count: tags.count)
     }
 
@@ -65,9 +70,9 @@ public struct Conditioner: Sendable {
         let result = tags[index].condition(reading: reading, unscaled: sample.unscaled?.number, at: sample.timestamp)
         sample.status = result.status
         sample.fault = result.fault
-        sample.reason = result.reason
+        if result.reason != .none { sample.reason = tags[index].text(for: result.reason) }
         sample.projected = result.projected
-        if tags[index].isThermal || result.value == nil {
+        if thermal[index] || result.value == nil {
             sample.value = result.value.map(Value.double)
         }
     }
@@ -91,7 +96,8 @@ public struct Conditioner: Sendable {
                 out.append(
                     Sample(
                         device: device, tag: tag, value: r.value.map(Value.double), raw: nil, status: r.status,
-                        reason: r.reason, fault: r.fault, projected: r.projected, timestamp: now))
+                        reason: tags[index].text(for: r.reason), fault: r.fault, projected: r.projected, timestamp: now)
+                )
             }
         }
         return out

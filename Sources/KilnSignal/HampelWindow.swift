@@ -26,29 +26,67 @@ struct HampelWindow: Sendable {
         count = min(count + 1, Self.capacity)
     }
 
-    /// Whether `y` at `time` is an outlier against the window: further from the window's median
-    /// than `max_rate` allows since the median reading was taken plus `k` robust standard
-    /// deviations (1.4826·MAD, never below `floor`) plus `quantum`. The time allowed counts from
-    /// `changed` when that is earlier (a held register). Fewer than three readings say nothing,
-    /// so they never veto.
+    /// Whether `y` at `time` is an outlier against the window: Hampel's identifier on the
+    /// window's local trend. Each reading is carried forward to `time` along the window's robust
+    /// slope (the median of its successive slopes, at most `max_rate`); `y` is an outlier when it
+    /// is further from the median of those than `k` robust standard deviations (1.4826·MAD,
+    /// never below `floor`) plus `quantum` plus the change of course `max_rate` allows since the
+    /// newest reading. Fewer than three readings say nothing: never an outlier by this test.
     func isOutlier(
-        _ y: Double, at time: Int64, since changed: Int64, maxRate: Double, k: Double, floor: Double,
-        quantum: Double
+        _ y: Double, at time: Int64, maxRate: Double, k: Double, floor: Double, quantum: Double
     ) -> Bool {
         guard count >= 3 else { return true }
-        let median = Self.median(v0, v1, v2, v3, v4, count: count)
+        // Oldest to newest.
+        var v = (0.0, 0.0, 0.0, 0.0, 0.0)
+        var t = (Int64(0), Int64(0), Int64(0), Int64(0), Int64(0))
+        withUnsafeMutableBytes(of: &v) { vb in
+            withUnsafeMutableBytes(of: &t) { tb in
+                let values = vb.bindMemory(to: Double.self)
+                let times = tb.bindMemory(to: Int64.self)
+                let start = count == Self.capacity ? next : 0
+                for i in 0..<count {
+                    let slot = (start + i) % Self.capacity
+                    values[i] = slot == 0 ? v0 : slot == 1 ? v1 : slot == 2 ? v2 : slot == 3 ? v3 : v4
+                    times[i] = slot == 0 ? t0 : slot == 1 ? t1 : slot == 2 ? t2 : slot == 3 ? t3 : t4
+                }
+            }
+        }
+        let n = count
+        let newest = n == 5 ? t.4 : n == 4 ? t.3 : t.2
+        func slope(_ a: Double, _ ta: Int64, _ b: Double, _ tb: Int64) -> Double {
+            tb > ta ? (b - a) / (Double(tb - ta) * 1e-6) : 0
+        }
+        let s1 = slope(v.0, t.0, v.1, t.1)
+        let s2 = slope(v.1, t.1, v.2, t.2)
+        let s3 = n > 3 ? slope(v.2, t.2, v.3, t.3) : s2
+        let s4 = n > 4 ? slope(v.3, t.3, v.4, t.4) : s3
+        // Median of the successive slopes (two, three or four of them).
+        let trendRaw: Double
+        switch n {
+        case 3: trendRaw = (s1 + s2) / 2
+        case 4: trendRaw = Self.median(s1, s2, s3, 0, 0, count: 3)
+        default: trendRaw = Self.median4(s1, s2, s3, s4)
+        }
+        let trend = min(max(trendRaw, -maxRate), maxRate)
+        @inline(__always) func carried(_ value: Double, _ at: Int64) -> Double {
+            value + trend * Double(time - at) * 1e-6
+        }
+        let z0 = carried(v.0, t.0)
+        let z1 = carried(v.1, t.1)
+        let z2 = carried(v.2, t.2)
+        let z3 = n > 3 ? carried(v.3, t.3) : 0
+        let z4 = n > 4 ? carried(v.4, t.4) : 0
+        let center = Self.median(z0, z1, z2, z3, z4, count: n)
         let deviation = Self.median(
-            abs(v0 - median), abs(v1 - median), abs(v2 - median), abs(v3 - median), abs(v4 - median), count: count)
-        // The time of the reading nearest the median (the median itself for odd counts).
-        var medianTime = t0
-        var best = abs(v0 - median)
-        if abs(v1 - median) < best { (best, medianTime) = (abs(v1 - median), t1) }
-        if abs(v2 - median) < best { (best, medianTime) = (abs(v2 - median), t2) }
-        if count > 3, abs(v3 - median) < best { (best, medianTime) = (abs(v3 - median), t3) }
-        if count > 4, abs(v4 - median) < best { (best, medianTime) = (abs(v4 - median), t4) }
-        let age = Double(max(time - min(medianTime, changed), 0)) * 1e-6
+            abs(z0 - center), abs(z1 - center), abs(z2 - center), abs(z3 - center), abs(z4 - center), count: n)
+        let age = Double(max(time - newest, 0)) * 1e-6
         let scale = max(1.4826 * deviation, floor)
-        return abs(y - median) > maxRate * age + k * scale + quantum
+        return abs(y - center) > (maxRate + abs(trend)) * age + k * scale + quantum
+    }
+
+    @inline(__always)
+    private static func median4(_ a: Double, _ b: Double, _ c: Double, _ d: Double) -> Double {
+        (max(min(a, b), min(c, d)) + min(max(a, b), max(c, d))) / 2
     }
 
     /// The median of the first `count` (3…5) values, by insertion sort in registers.

@@ -49,7 +49,13 @@ struct InteractingLagFilter: Sendable {
     /// Variance of the slope estimate's numerator, (u − x).
     var gapVariance: Double { max(puu + pxx - 2 * pxu, 0) }
 
-    mutating func update(_ step: LagStep, reading y: Double, parameters p: SignalParameters) {
+    /// Folds in reading `y` taken `step` after the previous one.
+    ///
+    /// - Parameters:
+    ///   - r: the measurement variance.
+    ///   - quiet, manoeuvre: the settling value's diffusion in each model.
+    mutating func update(_ step: LagStep, reading y: Double, variance r: Double, quiet qq: Double, manoeuvre qm: Double)
+    {
         // Mixing: each model starts from a blend of both, weighted by the chance it came from each.
         let s = step.switchProbability
         let w0 = quietWeight
@@ -63,9 +69,8 @@ struct InteractingLagFilter: Sendable {
         quiet = q0
         moving = q1
 
-        let r = p.measurementVariance
-        let (n0, s0) = quiet.advance(step, diffusion: p.quietDiffusion, reading: y, variance: r)
-        let (n1, s1) = moving.advance(step, diffusion: p.manoeuvreDiffusion, reading: y, variance: r)
+        let (n0, s0) = quiet.advance(step, diffusion: qq, reading: y, variance: r)
+        let (n1, s1) = moving.advance(step, diffusion: qm, reading: y, variance: r)
         // Posterior weight of the quiet model, as a ratio to avoid underflow.
         let exponent = min(max(0.5 * (n0 - n1), -700), 700)
         let ratio = (c1 / c0) * (s0 / s1).squareRoot() * exp(exponent)

@@ -68,8 +68,14 @@ struct LagStep: Sendable {
     init(dt: Double, tau: Double, modeTime: Double) {
         let h = dt / tau
         a = exp(-h)
-        b = -expm1(-h)
-        // ∫₀^Δt (1 − e^(−s/τ))² ds and ∫₀^Δt (1 − e^(−s/τ)) ds, by series where they cancel.
+        // 1 − e^(−h) and the noise integrals by series where the closed forms cancel; one exp
+        // per distinct Δt keeps jittered real-time polls cheap.
+        if h < 1e-2 {
+            b = h * (1 - h / 2 * (1 - h / 3 * (1 - h / 4)))
+        } else {
+            b = 1 - a
+        }
+        // ∫₀^Δt (1 − e^(−s/τ))² ds and ∫₀^Δt (1 − e^(−s/τ)) ds.
         if h < 1e-3 {
             qxx = tau * h * h * h * (1.0 / 3 - h / 4)
             qxu = tau * h * h * (0.5 - h / 6)
@@ -78,6 +84,8 @@ struct LagStep: Sendable {
             qxu = tau * (h - b)
         }
         quu = dt
-        switchProbability = -expm1(-dt / modeTime)
+        // 1 − e^(−Δt/modeTime), with modeTime a multiple of τ.
+        let m = dt / modeTime
+        switchProbability = m < 1e-2 ? m * (1 - m / 2 * (1 - m / 3 * (1 - m / 4))) : -expm1(-m)
     }
 }

@@ -12,8 +12,10 @@ struct SignalParameters: Sendable {
     var hasRange: Bool
     var low: Double
     var high: Double
-    /// Unscaled register values that mean "no reading".
-    var sentinels: [Double]
+    /// Unscaled register values that mean "no reading": the first four inline, all of them in
+    /// the tag's ``ReasonTexts``.
+    var sentinelCount: Int
+    var sentinel0: Double, sentinel1: Double, sentinel2: Double, sentinel3: Double
     /// The tag's configured scan period, seconds; staleness is counted in these.
     var poll: Double
 
@@ -48,7 +50,12 @@ struct SignalParameters: Sendable {
         hasRange = conditioning.range != nil
         low = conditioning.range?.lowerBound ?? -.infinity
         high = conditioning.range?.upperBound ?? .infinity
-        sentinels = conditioning.sentinels
+        let sentinels = conditioning.sentinels
+        sentinelCount = sentinels.count
+        sentinel0 = sentinels.count > 0 ? sentinels[0] : .nan
+        sentinel1 = sentinels.count > 1 ? sentinels[1] : .nan
+        sentinel2 = sentinels.count > 2 ? sentinels[2] : .nan
+        sentinel3 = sentinels.count > 3 ? sentinels[3] : .nan
         poll = max(tag.poll.seconds, 1e-3)
         quantum = tag.type.isInteger ? abs(tag.scale) : 0
 

@@ -35,7 +35,7 @@ public struct SyntheticTrace: Sendable {
     ///   - noise: standard deviation of the Gaussian noise.
     ///   - quantum: readings are rounded to multiples of this (an integer register's scale).
     ///   - jitter: each interval varies uniformly by ± this fraction.
-    ///   - missed: probability that a poll brings no reading.
+    ///   - missed: probability that a poll brings no reading (never two in a row).
     ///   - seed: the generator's seed; the same seed gives the same trace.
     public init(
         tau: Double, interval: Double, duration: Double, start: Double = 20,
@@ -62,7 +62,8 @@ public struct SyntheticTrace: Sendable {
             modelTime = t
             var reading: Double? = x + noise * random.gaussian()
             if quantum > 0, let r = reading { reading = (r / quantum).rounded() * quantum }
-            if missed > 0, random.uniform() < missed { reading = nil }
+            // Missed polls come one at a time: three in a row would rightly be stale.
+            if missed > 0, points.last?.reading != nil, random.uniform() < missed { reading = nil }
             points.append(Point(time: Int64((t * 1e6).rounded()), clean: x, reading: reading))
             t += interval * (1 + jitter * (2 * random.uniform() - 1))
         }

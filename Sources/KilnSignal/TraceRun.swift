@@ -20,11 +20,9 @@ extension SyntheticTrace {
     /// Every point conditioned in order; missed polls go to `missed(at:)`.
     public func conditioned(by tag: TagConfig) -> [ConditionedReading] {
         var conditioner = TagConditioner(tag: tag)
-        let scale = tag.scale == 0 ? 1 : tag.scale
         return points.map { point in
             guard let reading = point.reading else { return conditioner.missed(at: point.time) }
-            return conditioner.condition(
-                reading: reading, unscaled: (reading - tag.offset) / scale, at: point.time)
+            return conditioner.condition(reading: reading, unscaled: tag.unscaled(reading), at: point.time)
         }
     }
 
@@ -49,5 +47,15 @@ extension SyntheticTrace {
             if let y = point.reading { s = s.map { $0 + alpha * (y - $0) } ?? y }
             return s
         }
+    }
+}
+
+extension TagConfig {
+    /// The register value behind an engineering value (`(value − offset) / scale`), rounded for
+    /// integer registers: what the sentinels are matched against when only engineering values
+    /// were recorded.
+    public func unscaled(_ value: Double) -> Double {
+        let raw = scale == 0 ? value : (value - offset) / scale
+        return type.isInteger ? raw.rounded() : raw
     }
 }

@@ -1,0 +1,62 @@
+extension TagConditioner {
+    /// A reading is rejected when its step from the filtered value implies a rate above
+    /// `max_rate` beyond the noise, and the Hampel test on the raw readings agrees. The time
+    /// allowed counts from the reading's last change, so a register that updates only now and
+    /// then may catch up in one step. (Mutating only so the call borrows `self` in place.)
+    @inline(__always)
+    mutating func isOutlier(_ y: Double, at time: Int64) -> Bool {
+        let since = Double(max(time - changeTime, time - filterTime, 0)) * 1e-6
+        let deviation = (p.measurementVariance + filter.pxx).squareRoot()
+        let bound = p.maxRate * since + Self.spikeDeviations * deviation + p.quantum
+        guard abs(y - filter.x) > bound else { return false }
+        return window.isOutlier(
+            y, at: time, maxRate: p.maxRate, k: Self.spikeDeviations,
+            floor: p.measurementVariance.squareRoot(), quantum: p.quantum)
+    }
+
+    /// Spike while the rejections are few; a rate fault once they persist; and once the
+    /// rejected readings agree with each other for a while at a rate physics allows, the filter
+    /// starts over from them (the instrument jumped and now reads steadily).
+    mutating func reject(_ y: Double, at time: Int64) -> ConditionedReading {
+        rejected += 1
+        let tolerance = Self.spikeDeviations * (2 * p.measurementVariance).squareRoot() + p.quantum
+        if candidateCount > 0,
+            abs(y - candidateLast) <= p.maxRate * Double(time - candidateLastTime) * 1e-6 + tolerance
+        {
+            candidateCount += 1
+        } else {
+            candidateCount = 1
+            candidateFirst = y
+            candidateFirstTime = time
+        }
+        candidateLast = y
+        candidateLastTime = time
+        if rejected < Self.persistentRejections {
+            return ConditionedReading(
+                value: lastUsable, status: .uncertainSensorNotAccurate, fault: .spike, projected: lastProjected,
+                reason: .spike)
+        }
+        let span = Double(candidateLastTime - candidateFirstTime) * 1e-6
+        if candidateCount >= Self.reacquireReadings,
+            abs(candidateLast - candidateFirst) <= p.maxRate * span + tolerance
+        {
+            start(y, at: time)
+            return good(at: time)
+        }
+        return withheld(.rate, .rate)
+    }
+
+    /// Whether the filtered slope has stayed above `max_rate` (with a margin for its own
+    /// uncertainty) for a few readings: a drift faster than the process can move.
+    @inline(__always)
+    mutating func steepTrend() -> Bool {
+        let slope = abs(filter.u - filter.x) / p.tau
+        let deviation = filter.gapVariance.squareRoot() / p.tau
+        if slope > 1.2 * p.maxRate + 5 * deviation {
+            steepRun += 1
+        } else {
+            steepRun = 0
+        }
+        return steepRun >= Self.persistentSteepReadings
+    }
+}
