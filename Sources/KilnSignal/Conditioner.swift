@@ -50,6 +50,19 @@ public struct Conditioner: Sendable {
         return samples
     }
 
+    /// The batches (as the poller's queue hands them over), conditioned.
+    public mutating func conditioned(_ batches: [[Sample]]) -> [[Sample]] {
+        var batches = batches
+        for i in batches.indices { condition(&batches[i]) }
+        return batches
+    }
+
+    /// ``staleSamples(at:)`` as a list of batches: empty, or one batch.
+    public mutating func staleBatches(at now: Int64) -> [[Sample]] {
+        let stale = staleSamples(at: now)
+        return stale.isEmpty ? [] : [stale]
+    }
+
     /// Conditions one sample in place.
     public mutating func condition(_ sample: inout Sample) {
         guard sample.device >= 0, sample.device < firstTag.count, sample.tag >= 0,

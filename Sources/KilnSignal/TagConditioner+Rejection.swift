@@ -41,7 +41,7 @@ extension TagConditioner {
             abs(candidateLast - candidateFirst) <= p.maxRate * span + tolerance
         {
             start(y, at: time)
-            return good(at: time)
+            return good()
         }
         return withheld(.rate, .rate)
     }

@@ -91,7 +91,7 @@ public struct TagConditioner: Sendable {
         }
         guard started else {
             start(reading, at: time)
-            return good(at: time)
+            return good()
         }
         if abs(reading - lastAccepted) <= p.flatTolerance {
             // A repeat of the last accepted reading (a register that holds its value between
@@ -101,7 +101,7 @@ public struct TagConditioner: Sendable {
             candidateCount = 0
             steepRun = 0
             trackChange(reading, at: time)
-            let result = good(at: time)
+            let result = good()
             return stuckOr(result, at: time)
         }
         if isOutlier(reading, at: time) { return reject(reading, at: time) }
@@ -111,7 +111,7 @@ public struct TagConditioner: Sendable {
         let steep = steepTrend()
         trackChange(reading, at: time)
         if steep { return withheld(.rate, .rate) }
-        let result = good(at: time)
+        let result = good()
         return stuckOr(result, at: time)
     }
 
@@ -187,14 +187,12 @@ public struct TagConditioner: Sendable {
 
     // MARK: - Output
 
-    /// The filtered value, extrapolated along the lag to `time` when the filter last took a
-    /// reading earlier; the projection is the settling value, kept within what max_rate·τ allows.
+    /// The filtered value as of the last reading the filter took (a repeated reading adds no
+    /// motion, so none is invented); the projection is the settling value, kept within what
+    /// max_rate·τ allows.
     @inline(__always)
-    mutating func good(at time: Int64) -> ConditionedReading {
-        var x = filter.x
-        if time > filterTime {
-            x = filter.u + (filter.x - filter.u) * exp(-Double(time - filterTime) * 1e-6 / p.tau)
-        }
+    mutating func good() -> ConditionedReading {
+        let x = filter.x
         let reach = p.maxRate * p.tau
         let projected = min(max(filter.u, x - reach), x + reach)
         lastUsable = x
