@@ -42,6 +42,9 @@ struct SignalParameters: Sendable {
     var stuck: Double
     /// A reading "changes" when it moves by more than this from the start of the flat run.
     var flatTolerance: Double
+    /// A reading repeats the last one when within this: the same code of an integer register,
+    /// the very same number otherwise.
+    var repeatTolerance: Double
     /// Flat samples after which the noise floor alone says the sensor cannot be alive.
     var flatSamplesForNoise: Int
 
@@ -73,6 +76,7 @@ struct SignalParameters: Sendable {
 
         stuck = thermal ? max(conditioning.stuck?.seconds ?? 0, 0) : 0
         flatTolerance = max(quantum / 2, noise / 20)
+        repeatTolerance = quantum / 2
         flatSamplesForNoise = SignalParameters.flatSamples(
             window: max(flatTolerance, quantum / 2), noise: noise)
     }

@@ -1,11 +1,12 @@
 extension TagConditioner {
     /// A reading is rejected when its step from the filtered value implies a rate above
     /// `max_rate` beyond the noise, and the Hampel test on the raw readings agrees. The time
-    /// allowed counts from the reading's last change, so a register that updates only now and
-    /// then may catch up in one step. (Mutating only so the call borrows `self` in place.)
+    /// allowed counts from the last reading the filter took, which for a register that repeats
+    /// its value is its last change, so it may catch up in one step. (Mutating only so the call
+    /// borrows `self` in place.)
     @inline(__always)
     mutating func isOutlier(_ y: Double, at time: Int64) -> Bool {
-        let since = Double(max(time - changeTime, time - filterTime, 0)) * 1e-6
+        let since = Double(max(time - filterTime, 0)) * 1e-6
         let deviation = (p.measurementVariance + filter.pxx).squareRoot()
         let bound = p.maxRate * since + Self.spikeDeviations * deviation + p.quantum
         guard abs(y - filter.x) > bound else { return false }

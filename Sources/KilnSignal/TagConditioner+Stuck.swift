@@ -12,7 +12,11 @@ extension TagConditioner {
             changeValue = y
             flatCount = 1
             flatGap = filter.u - filter.x
-            flatGapDeviation = filter.gapVariance.squareRoot()
+            // The filter's confidence in the approach: the better of this change and the one
+            // before, since one odd interval (a repeat, then a change) can unsettle it briefly.
+            let deviation = filter.gapVariance.squareRoot()
+            flatGapDeviation = min(deviation, lastGapDeviation)
+            lastGapDeviation = deviation
         } else {
             flatCount += 1
         }

@@ -46,6 +46,7 @@ public struct TagConditioner: Sendable {
     var moved = false
     var flatGap = 0.0
     var flatGapDeviation = 0.0
+    var lastGapDeviation = Double.infinity
 
     // MARK: Freshness
     var freshTime: Int64?
@@ -93,7 +94,7 @@ public struct TagConditioner: Sendable {
             start(reading, at: time)
             return good()
         }
-        if abs(reading - lastAccepted) <= p.flatTolerance {
+        if abs(reading - lastAccepted) <= p.repeatTolerance {
             // A repeat of the last accepted reading (a register that holds its value between
             // updates, a settled quantised signal) says the value is still there, nothing about
             // its motion: the filter holds and extrapolates, only the flat run grows.
@@ -156,6 +157,7 @@ public struct TagConditioner: Sendable {
         flatCount = 1
         flatGap = 0
         flatGapDeviation = 0
+        lastGapDeviation = .infinity
         steepRun = 0
         rejected = 0
         candidateCount = 0

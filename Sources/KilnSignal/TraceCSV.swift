@@ -19,6 +19,11 @@ public struct TraceCSV: Sendable {
         public var line: Int
         public var message: String
 
+        public init(line: Int, message: String) {
+            self.line = line
+            self.message = message
+        }
+
         public var description: String { "line \(line): \(message)" }
     }
 
@@ -35,9 +40,9 @@ public struct TraceCSV: Sendable {
         var headerSeen = false
         var lineNumber = 0
         var previous: Int64 = .min
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift: split on any newline character.
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine[...]
             let trimmed = Self.trim(line)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(Self.field)
