@@ -1,18 +1,38 @@
 extension TagConditioner {
-    /// A reading is rejected when its step from the filtered value implies a rate above
-    /// `max_rate` beyond the noise, and the Hampel test on the raw readings agrees. The time
-    /// allowed counts from the last reading the filter took, which for a register that repeats
-    /// its value is its last change, so it may catch up in one step. (Mutating only so the call
-    /// borrows `self` in place.)
+    /// A reading is an outlier when its step from the filtered value implies a rate above
+    /// `max_rate` by more than the noise allows: beyond max_rate·Δt + 5.5 σ + one quantum, σ the
+    /// filter's own uncertainty (noise floor and estimate), or Hampel's robust scale of the recent
+    /// innovations when that is over twice as large (the model is off). Δt counts from the last reading the filter took, which for a
+    /// register that repeats its value is its last change, so it may catch up in one step.
+    /// (Mutating only so the call borrows `self` in place.)
     @inline(__always)
     mutating func isOutlier(_ y: Double, at time: Int64) -> Bool {
         let since = Double(max(time - filterTime, 0)) * 1e-6
+        let step = abs(y - filter.x)
+        // The filter's own deviation first; Hampel's scale (a median) only when that says outlier.
+        guard step > gateBound(since: since) else { return false }
         let deviation = (p.measurementVariance + filter.pxx).squareRoot()
-        let bound = p.maxRate * since + Self.spikeDeviations * deviation + p.quantum
-        guard abs(y - filter.x) > bound else { return false }
-        return window.isOutlier(
-            y, at: time, maxRate: p.maxRate, k: Self.spikeDeviations,
-            floor: p.measurementVariance.squareRoot(), quantum: p.quantum)
+        let hampel = innovations.scale
+        return hampel <= 2 * deviation || step > p.maxRate * since + p.quantum + Self.spikeDeviations * hampel
+    }
+
+    /// The largest step from the filtered value the gate lets through after `since` seconds,
+    /// by the filter's own uncertainty.
+    @inline(__always)
+    func gateBound(since: Double) -> Double {
+        p.maxRate * since + p.quantum + Self.spikeDeviations * (p.measurementVariance + filter.pxx).squareRoot()
+    }
+
+    /// Whether the last reading the filter took was a stretch and `y` fits the filter as it was
+    /// before it: then that reading, not `y`, was the spike.
+    @inline(__always)
+    mutating func slippedSpikeBefore(_ y: Double, at time: Int64) -> Bool {
+        guard lastWasStretch else { return false }
+        let since = Double(max(time - previousTime, 0)) * 1e-6
+        let bound =
+            p.maxRate * since + p.quantum
+            + Self.spikeDeviations * (p.measurementVariance + previousFilter.pxx).squareRoot()
+        return abs(y - previousFilter.x) <= bound
     }
 
     /// Spike while the rejections are few; a rate fault once they persist; and once the

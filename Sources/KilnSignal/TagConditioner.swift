@@ -18,10 +18,18 @@ public struct TagConditioner: Sendable {
     // MARK: Filter
     var started = false
     var filter: InteractingLagFilter
-    var window = HampelWindow()
+    /// Hampel's scale of the recent innovations, for the outlier gate.
+    var innovations = HampelScale()
     /// Time of the last reading the filter took, µs, and that reading.
     var filterTime: Int64 = 0
     var lastAccepted = 0.0
+    /// The filter before the last reading it took, and whether that reading was a stretch (a
+    /// step that used over half of what the gate allowed): if the next reading fits the filter
+    /// as it was before and not as it is, that reading was a spike that slipped through.
+    var previousFilter: InteractingLagFilter
+    var previousTime: Int64 = 0
+    var previousAccepted = 0.0
+    var lastWasStretch = false
     /// The transition for the last Δt seen, reused while the polls keep their period.
     var stepDt: Int64 = -1
     var step = LagStep(dt: 0, tau: 1, modeTime: 1)
@@ -61,6 +69,7 @@ public struct TagConditioner: Sendable {
         p = SignalParameters(tag: tag)
         texts = ReasonTexts(tag: tag)
         filter = InteractingLagFilter(reading: 0, parameters: p)
+        previousFilter = filter
     }
 
     /// The tag has a thermal model (else only range, sentinel and communication checks apply).
@@ -105,7 +114,14 @@ public struct TagConditioner: Sendable {
             let result = good()
             return stuckOr(result, at: time)
         }
-        if isOutlier(reading, at: time) { return reject(reading, at: time) }
+        if isOutlier(reading, at: time) {
+            guard slippedSpikeBefore(reading, at: time) else { return reject(reading, at: time) }
+            // The last reading was the spike: take the filter back to before it.
+            filter = previousFilter
+            filterTime = previousTime
+            lastAccepted = previousAccepted
+            lastWasStretch = false
+        }
         rejected = 0
         candidateCount = 0
         accept(reading, at: time)
@@ -117,15 +133,17 @@ public struct TagConditioner: Sendable {
     }
 
     /// A poll that brought no reading (a missed poll in a replayed trace): the last usable value,
-    /// good until three poll periods have passed without a fresh reading, stale after.
+    /// good while no more than three poll periods have passed without a fresh reading, stale
+    /// once more have: from the fourth missed poll in a row, or 3½ periods by the clock when rows
+    /// come sparser than that. (Counting the third miss as stale would flag a healthy tag every
+    /// time three isolated misses happen to fall together, which on fast polls is routine.)
     public mutating func missed(at time: Int64) -> ConditionedReading {
         noteRow(at: time)
         guard let freshTime else {
             return ConditionedReading(value: nil, status: .badWaitingForInitialData, reason: .noReading)
         }
         missedRun += 1
-        // Three missed polls in a row, or three periods by the clock (sparser rows).
-        if missedRun >= Int(Self.stalePeriods) || Double(time - freshTime) * 1e-6 >= Self.stalePeriods * period {
+        if missedRun > Int(Self.stalePeriods) || Double(time - freshTime) * 1e-6 >= (Self.stalePeriods + 0.5) * period {
             return staleReading()
         }
         return ConditionedReading(value: lastUsable, status: .good, projected: lastProjected)
@@ -148,10 +166,10 @@ public struct TagConditioner: Sendable {
     mutating func start(_ y: Double, at time: Int64) {
         started = true
         filter = InteractingLagFilter(reading: y, parameters: p)
-        window.removeAll()
-        window.append(y, at: time)
+        innovations.removeAll()
         filterTime = time
         lastAccepted = y
+        lastWasStretch = false
         changeTime = time
         changeValue = y
         flatCount = 1
@@ -170,9 +188,13 @@ public struct TagConditioner: Sendable {
             stepDt = dt
             step = LagStep(dt: Double(dt) * 1e-6, tau: p.tau, modeTime: p.modeTime)
         }
+        innovations.append(y - (step.a * filter.x + step.b * filter.u))
+        previousFilter = filter
+        previousTime = filterTime
+        previousAccepted = lastAccepted
+        lastWasStretch = abs(y - filter.x) > 0.5 * gateBound(since: Double(dt) * 1e-6)
         filter.update(
             step, reading: y, variance: p.measurementVariance, quiet: p.quietDiffusion, manoeuvre: p.manoeuvreDiffusion)
-        window.append(y, at: time)
         filterTime = time
         lastAccepted = y
     }
@@ -215,6 +237,6 @@ public struct TagConditioner: Sendable {
     static let persistentSteepReadings = 3
     /// Standard deviations of the innovation a reading may stray beyond what `max_rate` allows.
     static let spikeDeviations = 5.5
-    /// Poll periods without a fresh reading after which the value is stale.
+    /// Poll periods without a fresh reading beyond which the value is stale.
     static let stalePeriods = 3.0
 }
