@@ -78,9 +78,8 @@ struct CLITests {
         for arguments in [["read"], ["read", map, "--no-such-flag"]] {
             let result = try KilnCLI.run(arguments)
             #expect(result.stderr.contains("Usage") || result.stderr.contains("rror"), "\(result)")
-            withKnownIssue("kiln exits 64 (EX_USAGE) on usage errors, the contract says 1") {
-                #expect(result.exitCode == 1, "kiln \(arguments.joined(separator: " ")): \(result.status)")
-            }
+            #expect(result.exitCode == 1, "kiln \(arguments.joined(separator: " ")): \(result.status)")
+
         }
     }
 
@@ -281,13 +280,7 @@ struct CLITests {
         child.signal(SIGTERM)
         let status = child.wait(timeout: .seconds(2))
         let took = ContinuousClock.now - signalled
-        withKnownIssue(
-            """
-            kiln run sleeps out the 4 s period after SIGTERM: PollerThread's threads, started from \
-            async code, inherit libdispatch's blocked signal mask, so the SIGUSR2 wake stays pending
-            """
-        ) {
-            #expect(status == .exited(0), "still running \(took) after SIGTERM")
-        }
+        #expect(status == .exited(0), "still running \(took) after SIGTERM")
+
     }
 }

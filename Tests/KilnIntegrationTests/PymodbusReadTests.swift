@@ -194,9 +194,8 @@ struct PymodbusReadTests {
                 #expect(line.quality == "bad" && line.value == .null, "\(line.key)")
                 #expect(line.status == "BadNotConnected", "\(line.key)")
                 #expect(line.reason?.hasPrefix("cannot connect") == true, "\(line.reason ?? "no reason")")
-                withKnownIssue("a connect time-out reads 'Operation now in progress' (libmodbus leaves EINPROGRESS)") {
-                    #expect(line.reason?.contains("timed out") == true, "\(line.reason ?? "no reason")")
-                }
+                #expect(line.reason?.contains("timed out") == true, "\(line.reason ?? "no reason")")
+
             }
         }
     }
