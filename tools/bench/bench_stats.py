@@ -179,6 +179,17 @@ def report(args):
         verdicts.append(ok)
         shown = f"{ratio:.2f}" if den else fmt(ratio)
         lines.append(f"{name:<28} {shown:<6} target {op} {target:g}  {'PASS' if ok else 'FAIL'}")
+    steady = {}
+    for who in ("kiln", "pymodbus"):
+        total, start = figures.get(f"cpu_seconds_{who}"), figures.get(f"cpu_startup_{who}_s")
+        requests = figures.get(f"requests_{who}_200x10hz")
+        if all(isinstance(v, float) for v in (total, start, requests)) and requests:
+            steady[who] = max(total - start, 0) / requests
+    if len(steady) == 2 and steady["pymodbus"]:
+        lines.append(
+            f"{'ratio_cpu_steady_kiln_vs_pymodbus':<32} {steady['kiln'] / steady['pymodbus']:.2f}  "
+            "(no target: the CPU ratio with each side's start-up subtracted)"
+        )
     for name, num, den in INFO:
         a, b = figures.get(num), figures.get(den)
         if isinstance(a, float) and isinstance(b, float) and b:

@@ -245,6 +245,12 @@ if phase cpu; then
     py_summary=$(grep '^pymodbus poll:' "$OUT/poll200-pymodbus.log") || die "no pymodbus summary"
     echo "   $py_summary" >&2
     read -r preq pfail < <(stat summary "$py_summary")
+    # Start-up alone (load the map, connect 200 devices, one cycle, stop): included in the figures
+    # above, shown so the steady-state cost can be told apart.
+    /usr/bin/time -f '%U %S' -o "$OUT/time-kiln-startup.txt" \
+        "$KILN" run "$OUT/gw200.yaml" --duration 0s --quiet 2>/dev/null
+    /usr/bin/time -f '%U %S' -o "$OUT/time-pymodbus-startup.txt" \
+        python3 "$HERE/pymodbus_poller.py" poll --port "$P200" --units 200 --tags 20 --duration 0 2>/dev/null
     # The same design in plain C (a thread per device, libmodbus, absolute deadlines): the floor
     # of CPU per request on this machine. Half as long: it has no start-up to amortise.
     c_seconds=$(((CPU_SECONDS + 1) / 2))
@@ -263,6 +269,8 @@ if phase cpu; then
     figure failed_pymodbus_200x10hz "$pfail"
     figure cpu_seconds_pymodbus "$(awk '{ printf "%.2f", $1 + $2 }' "$OUT/time-pymodbus.txt")"
     figure cpu_per_request_pymodbus_us "$(cpu_us "$OUT/time-pymodbus.txt" "$preq")"
+    figure cpu_startup_kiln_s "$(awk '{ printf "%.2f", $1 + $2 }' "$OUT/time-kiln-startup.txt")"
+    figure cpu_startup_pymodbus_s "$(awk '{ printf "%.2f", $1 + $2 }' "$OUT/time-pymodbus-startup.txt")"
     figure requests_c_threads_200x10hz "$creq"
     figure failed_c_threads_200x10hz "$cfail"
     figure cpu_per_request_c_threads_us "$(cpu_us "$OUT/time-c-poller.txt" "$creq")"
