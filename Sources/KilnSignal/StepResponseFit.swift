@@ -120,7 +120,13 @@ public struct StepResponseFit: Sendable {
         noise = (solution.sse / Double(max(n - 4, 1))).squareRoot()
         maxRate = abs(final - initial) / tau
         atSearchLimit = tau > 0.9 * tauHigh || tau < 1.1 * tauLow
-        guard abs(final - initial) > 5 * noise else { throw .noStep(step: final - initial, noise: noise) }
+        // A step needs readings after it and must explain most of the variation.
+        let before = t.filter { $0 < step }.count
+        let mean = y.reduce(0, +) / Double(n)
+        let flat = y.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        guard abs(final - initial) > 5 * noise, n - before >= 5, flat > 4 * solution.sse else {
+            throw .noStep(step: final - initial, noise: noise)
+        }
 
         // Standard errors from the Jacobian of (initial, final, stepTime, τ).
         var jtj = [[Double]](repeating: [Double](repeating: 0, count: 4), count: 4)
