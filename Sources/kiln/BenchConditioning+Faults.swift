@@ -69,7 +69,7 @@ extension ConditioningSuite {
 
     static func faults(traces: Int, seed: UInt64, verbose: Bool, into report: inout BenchReport) {
         var random = TraceRandom(seed: seed &+ 202)
-        report.add("fault_traces", traces * 7)
+        let before = report.traces
         spikes(traces, &random, verbose, &report)
         rates(traces, &random, verbose, &report)
         stuck(traces, &random, verbose, &report)
@@ -77,6 +77,7 @@ extension ConditioningSuite {
         outOfRange(traces, &random, verbose, &report)
         sentinels(traces, &random, verbose, &report)
         communication(traces, &random, &report)
+        report.add("fault_traces", report.traces - before)
     }
 
     /// Faults flagged before `index` (false alarms on the clean part).
@@ -97,6 +98,7 @@ extension ConditioningSuite {
         for round in 0..<2 {
             for _ in 0..<traces {
                 var base = Base(random: &random)
+                report.traces += 1
                 var spikes: [(Int, Double)] = []
                 let n = base.trace.points.count
                 var i = 20 + Int(random.uniform() * 10)
@@ -164,6 +166,7 @@ extension ConditioningSuite {
         var delaySamples: [Double] = []
         for _ in 0..<traces {
             var base = Base(random: &random)
+            report.traces += 1
             let start = base.index(random: &random, leaving: 60)
             let rate = (random.uniform() < 0.5 ? -1 : 1) * base.maxRate * (2 + 4 * random.uniform())
             let t0 = base.trace.points[start].seconds
@@ -199,8 +202,10 @@ extension ConditioningSuite {
             let stuck = max(stuckFor, 20 * base.interval)
             let tail = Int(2.6 * stuck / base.interval)
             guard base.trace.points.count > tail + 40 else { continue }
-            let start = base.trace.points.count - tail - Int(random.uniform() * 10) - 1
-            guard let held = base.trace.points[start].reading else { continue }
+            var start = base.trace.points.count - tail - Int(random.uniform() * 10) - 1
+            while base.trace.points[start].reading == nil { start -= 1 }
+            let held = base.trace.points[start].reading
+            report.traces += 1
             let t0 = base.trace.points[start].seconds
             var end = start
             for i in start..<base.trace.points.count where base.trace.points[i].seconds - t0 <= 2.5 * stuck {
@@ -232,6 +237,7 @@ extension ConditioningSuite {
         var tally = Tally()
         for _ in 0..<traces {
             var base = Base(random: &random)
+            report.traces += 1
             let start = base.index(random: &random, leaving: 10)
             for i in start..<(start + 6) { base.trace.points[i].reading = nil }
             let out = base.trace.conditioned(by: base.tag())
@@ -257,6 +263,7 @@ extension ConditioningSuite {
         var tally = Tally()
         for _ in 0..<traces {
             var base = Base(random: &random)
+            report.traces += 1
             let readings = base.trace.points.compactMap(\.reading)
             let low = (readings.min() ?? 0) - 1
             let high = (readings.max() ?? 0) + 1
@@ -280,6 +287,7 @@ extension ConditioningSuite {
         var tally = Tally()
         for _ in 0..<traces {
             var base = Base(random: &random, quantum: 0.1)
+            report.traces += 1
             let start = base.index(random: &random)
             base.trace.points[start].reading = random.uniform() < 0.5 ? 3276.7 : -3276.8
             let out = base.trace.conditioned(by: base.tag(sentinels: [32767, -32768]))
@@ -300,6 +308,7 @@ extension ConditioningSuite {
         var tally = Tally()
         for _ in 0..<traces {
             let base = Base(random: &random)
+            report.traces += 1
             let device = DeviceConfig(name: "d", host: "127.0.0.1", tags: [base.tag()])
             var conditioner = Conditioner(config: GatewayConfig(path: "", devices: [device]))
             let start = base.index(random: &random, leaving: 5)

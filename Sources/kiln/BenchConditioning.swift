@@ -57,6 +57,8 @@ struct BenchConditioning: ParsableCommand {
 /// `NAME VALUE` lines, printed as they come.
 struct BenchReport {
     var lines: [(String, String)] = []
+    /// Traces generated so far.
+    var traces = 0
 
     mutating func add(_ name: String, _ value: Double, digits: Int = 4) {
         add(name, Self.format(value, digits: digits))
