@@ -39,9 +39,10 @@ struct InteractingLagFilter: Sendable {
     var pxu: Double
     var puu: Double
 
-    init(reading y: Double, parameters p: SignalParameters) {
+    /// Starts at reading `y`, known to within `variance`, heading anywhere physics allows.
+    init(reading y: Double, variance: Double, parameters p: SignalParameters) {
         let spread = p.maxRate * p.tau / 2
-        quiet = LagEstimate(reading: y, variance: p.measurementVariance, settlingSpread: spread)
+        quiet = LagEstimate(reading: y, variance: variance, settlingSpread: spread)
         moving = quiet
         quietWeight = 0.5
         x = y

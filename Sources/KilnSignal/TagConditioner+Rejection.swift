@@ -7,11 +7,12 @@ extension TagConditioner {
     /// (Mutating only so the call borrows `self` in place.)
     @inline(__always)
     mutating func isOutlier(_ y: Double, at time: Int64) -> Bool {
+        if gateIsOpen { return false }
         let since = Double(max(time - filterTime, 0)) * 1e-6
         let step = abs(y - filter.x)
         // The filter's own deviation first; Hampel's scale (a median) only when that says outlier.
         guard step > gateBound(since: since) else { return false }
-        let deviation = (p.measurementVariance + filter.pxx).squareRoot()
+        let deviation = (variance + filter.pxx).squareRoot()
         let hampel = innovations.scale
         return hampel <= 2 * deviation || step > p.maxRate * since + p.quantum + Self.spikeDeviations * hampel
     }
@@ -20,7 +21,7 @@ extension TagConditioner {
     /// by the filter's own uncertainty.
     @inline(__always)
     func gateBound(since: Double) -> Double {
-        p.maxRate * since + p.quantum + Self.spikeDeviations * (p.measurementVariance + filter.pxx).squareRoot()
+        p.maxRate * since + p.quantum + Self.spikeDeviations * (variance + filter.pxx).squareRoot()
     }
 
     /// Whether the last reading the filter took was a stretch and `y` fits the filter as it was
@@ -31,7 +32,7 @@ extension TagConditioner {
         let since = Double(max(time - previousTime, 0)) * 1e-6
         let bound =
             p.maxRate * since + p.quantum
-            + Self.spikeDeviations * (p.measurementVariance + previousFilter.pxx).squareRoot()
+            + Self.spikeDeviations * (variance + previousFilter.pxx).squareRoot()
         return abs(y - previousFilter.x) <= bound
     }
 
@@ -40,7 +41,7 @@ extension TagConditioner {
     /// starts over from them (the instrument jumped and now reads steadily).
     mutating func reject(_ y: Double, at time: Int64) -> ConditionedReading {
         rejected += 1
-        let tolerance = Self.spikeDeviations * (2 * p.measurementVariance).squareRoot() + p.quantum
+        let tolerance = Self.spikeDeviations * (2 * variance).squareRoot() + p.quantum
         if candidateCount > 0,
             abs(y - candidateLast) <= p.maxRate * Double(time - candidateLastTime) * 1e-6 + tolerance
         {
@@ -80,4 +81,18 @@ extension TagConditioner {
         }
         return steepRun >= Self.persistentSteepReadings
     }
+}
+
+extension TagConditioner {
+    /// The measurement variance the filter and the gate use: the configured noise floor (with
+    /// quantisation); when `noise` was left out (0), the noise the readings show, if larger.
+    @inline(__always)
+    var variance: Double {
+        guard p.noise == 0 else { return p.measurementVariance }
+        return max(noiseFloor.estimate * noiseFloor.estimate, p.measurementVariance)
+    }
+
+    /// Without a configured noise floor, nothing is an outlier until the readings have shown theirs.
+    @inline(__always)
+    var gateIsOpen: Bool { p.noise == 0 && noiseFloor.estimate == 0 }
 }

@@ -20,6 +20,8 @@ public struct TagConditioner: Sendable {
     var filter: InteractingLagFilter
     /// Hampel's scale of the recent innovations, for the outlier gate.
     var innovations = HampelScale()
+    /// The noise the readings show, in case the configured one is missing or too low.
+    var noiseFloor = NoiseFloor()
     /// Time of the last reading the filter took, µs, and that reading.
     var filterTime: Int64 = 0
     var lastAccepted = 0.0
@@ -68,7 +70,7 @@ public struct TagConditioner: Sendable {
     public init(tag: TagConfig) {
         p = SignalParameters(tag: tag)
         texts = ReasonTexts(tag: tag)
-        filter = InteractingLagFilter(reading: 0, parameters: p)
+        filter = InteractingLagFilter(reading: 0, variance: p.measurementVariance, parameters: p)
         previousFilter = filter
     }
 
@@ -99,7 +101,11 @@ public struct TagConditioner: Sendable {
             lastUsable = reading
             return ConditionedReading(value: reading, status: .good)
         }
-        guard started else {
+        let learning = gateIsOpen
+        if p.noise == 0 { noiseFloor.add(reading) }
+        // Without a configured noise floor the filter starts over once the readings have shown
+        // theirs, so its uncertainty is not the overconfidence of a noise floor of 0.
+        guard started, !(learning && !gateIsOpen) else {
             start(reading, at: time)
             return good()
         }
@@ -125,7 +131,7 @@ public struct TagConditioner: Sendable {
         rejected = 0
         candidateCount = 0
         accept(reading, at: time)
-        let steep = steepTrend()
+        let steep = !gateIsOpen && steepTrend()
         trackChange(reading, at: time)
         if steep { return withheld(.rate, .rate) }
         let result = good()
@@ -143,6 +149,7 @@ public struct TagConditioner: Sendable {
             return ConditionedReading(value: nil, status: .badWaitingForInitialData, reason: .noReading)
         }
         missedRun += 1
+        if p.noise == 0 { noiseFloor.gap() }
         if missedRun > Int(Self.stalePeriods) || Double(time - freshTime) * 1e-6 >= (Self.stalePeriods + 0.5) * period {
             return staleReading()
         }
@@ -165,7 +172,7 @@ public struct TagConditioner: Sendable {
 
     mutating func start(_ y: Double, at time: Int64) {
         started = true
-        filter = InteractingLagFilter(reading: y, parameters: p)
+        filter = InteractingLagFilter(reading: y, variance: variance, parameters: p)
         innovations.removeAll()
         filterTime = time
         lastAccepted = y
@@ -194,7 +201,7 @@ public struct TagConditioner: Sendable {
         previousAccepted = lastAccepted
         lastWasStretch = abs(y - filter.x) > 0.5 * gateBound(since: Double(dt) * 1e-6)
         filter.update(
-            step, reading: y, variance: p.measurementVariance, quiet: p.quietDiffusion, manoeuvre: p.manoeuvreDiffusion)
+            step, reading: y, variance: variance, quiet: p.quietDiffusion, manoeuvre: p.manoeuvreDiffusion)
         filterTime = time
         lastAccepted = y
     }

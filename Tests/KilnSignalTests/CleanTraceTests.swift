@@ -89,4 +89,17 @@ struct CleanTraceTests {
             #expect(Signal.firstFault(trace.conditioned(by: tag)) == nil, "tau × \(factor)")
         }
     }
+
+    @Test func aNoiseFloorLeftOutOfTheConfigDoesNotTurnNoiseIntoSpikes() {
+        // `noise` defaults to 0; the readings carry 0.1 of it. Hampel's scale of the innovations
+        // widens the gate to the noise the readings actually show.
+        for interval in [0.1, 1.0] {
+            let trace = Signal.stepResponse(
+                tau: 60, interval: interval, from: 20, to: 40, taus: 8, noise: 0.1, seed: 10)
+            let tag = SyntheticTrace.tag(tau: 60, maxRate: 20.0 / 60, noise: 0, poll: interval)
+            let out = trace.conditioned(by: tag)
+            let faults = out.filter { $0.fault != .none }.count
+            #expect(faults <= out.count / 1000, "\(faults) faults in \(out.count) readings every \(interval) s")
+        }
+    }
 }
