@@ -32,7 +32,6 @@ extension KilnCommand {
             let logger = try logging.bootstrap()
             let config = try loadConfiguration(file)
             ShutdownSignal.install()
-            ProcessLimits.raiseDescriptorLimit()
 
             let poller = Poller(config: config, logger: logger)
             do {
