@@ -36,15 +36,22 @@ let package = Package(
             name: "KilnPoller",
             dependencies: ["KilnCore", "KilnModbus", .product(name: "Logging", package: "swift-log")]
         ),
+        // Signal conditioning and fault classification: pure Swift, no I/O.
+        .target(name: "KilnSignal", dependencies: ["KilnCore"]),
         .executableTarget(
             name: "kiln",
             dependencies: [
-                "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller",
+                "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "KilnSignal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "KilnCoreTests", dependencies: ["KilnCore"]),
+        .testTarget(
+            name: "KilnSignalTests",
+            dependencies: ["KilnSignal", "KilnCore"],
+            resources: [.copy("Cases")]
+        ),
         .testTarget(
             name: "KilnConfigTests",
             dependencies: ["KilnConfig", "KilnCore"],

@@ -5,7 +5,10 @@ struct KilnCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln",
         abstract: "A real-time Modbus/TCP gateway for plant equipment.",
-        subcommands: [Check.self, Read.self, Probe.self, Simulate.self, Run.self, Bench.self]
+        subcommands: [
+            Check.self, Read.self, Probe.self, Simulate.self, Run.self, Tune.self, Replay.self, Bench.self,
+            BenchConditioning.self,
+        ]
     )
 
     /// Runs the command, exiting 1 on usage errors (argument parser's default is 64, EX_USAGE):

@@ -1,6 +1,7 @@
 import ArgumentParser
 import KilnCore
 import KilnPoller
+import KilnSignal
 
 extension KilnCommand {
     struct Read: AsyncParsableCommand {
@@ -31,7 +32,9 @@ extension KilnCommand {
         func run() async throws {
             let logger = try logging.bootstrap(defaultLevel: .warning)
             let config = try select(from: loadConfiguration(file))
-            let samples = Poller.readOnce(config, logger: logger)
+            var samples = Poller.readOnce(config, logger: logger)
+            var conditioner = Conditioner(config: config)
+            conditioner.condition(&samples)
             let rows = samples.map { sample in
                 (
                     device: config.devices[sample.device], tag: config.devices[sample.device].tags[sample.tag],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import KilnCore
 import KilnPoller
+import KilnSignal
 
 extension KilnCommand {
     struct Run: AsyncParsableCommand {
@@ -46,11 +47,13 @@ extension KilnCommand {
                     "kiln.tags": "\(config.devices.reduce(0) { $0 + $1.tags.count })",
                 ])
             var live = LiveValues(config: config)
+            var conditioner = Conditioner(config: config)
             let started = ContinuousClock.now
             var lastPrint = started
             let end = duration.map { started + $0.duration }
             while ShutdownSignal.received == nil, end.map({ ContinuousClock.now < $0 }) ?? true {
-                for batch in poller.queue.drain() {
+                let now = Clocks.wallMicroseconds()
+                for batch in conditioner.conditioned(poller.queue.drain()) + conditioner.staleBatches(at: now) {
                     live.update(batch)
                     if json, !quiet {
                         for s in batch {
@@ -67,7 +70,7 @@ extension KilnCommand {
                 try? await Task.sleep(for: .milliseconds(20))
             }
             poller.stop()
-            for batch in poller.queue.drain() { live.update(batch) }
+            for batch in conditioner.conditioned(poller.queue.drain()) { live.update(batch) }
             printError(RunSummary(poller: poller, elapsed: ContinuousClock.now - started).text)
         }
     }

@@ -2,15 +2,21 @@ import KilnCore
 
 /// How samples are printed by `kiln read` and `kiln run`.
 enum SampleText {
-    /// `{"device": …, "tag": …, "value": …, "unit": …, "quality": …, "status": …, "ts": …}`, plus
-    /// `reason` when the status is not good.
+    /// `{"device": …, "tag": …, "value": …, "raw": …, "unit": …, "quality": …, "status": …, "ts": …}`,
+    /// plus `reason` when the status is not good, `fault` when the conditioner classified one and
+    /// `projected` for thermal tags. `value` is the conditioned value, `raw` the reading as read.
     static func json(_ sample: Sample, device: DeviceConfig, tag: TagConfig) -> String {
         var out = "{\"device\": \(JSON.quote(device.name)), \"tag\": \(JSON.quote(tag.name))"
         out += ", \"value\": \(ValueFormat.json(sample.status.isBad ? nil : sample.value, tag: tag))"
+        out += ", \"raw\": \(ValueFormat.json(sample.raw, tag: tag))"
         out += ", \"unit\": \(tag.unit.map(JSON.quote) ?? "null")"
         out += ", \"quality\": \"\(sample.status.quality.rawValue)\", \"status\": \"\(sample.status.name)\""
         out += ", \"ts\": \"\(Timestamp.rfc3339(micros: sample.timestamp))\""
         if let reason = sample.reason { out += ", \"reason\": \(JSON.quote(reason))" }
+        if sample.fault != .none { out += ", \"fault\": \"\(sample.fault.rawValue)\"" }
+        if let projected = sample.projected {
+            out += ", \"projected\": \(ValueFormat.json(.double(projected), tag: tag))"
+        }
         return out + "}"
     }
 

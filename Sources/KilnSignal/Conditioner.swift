@@ -1,0 +1,118 @@
+import KilnCore
+
+/// The conditioning stage for a whole gateway: one ``TagConditioner`` per tag, in one flat
+/// array indexed by device and tag, so a batch is conditioned without lookups or allocation.
+public struct Conditioner: Sendable {
+    /// Index in `tags` of each device's first tag.
+    private let firstTag: [Int]
+    private let tagCounts: [Int]
+    private var tags: [TagConditioner]
+    /// Whether each tag carries numbers (bools and strings pass through untouched), and has a
+    /// thermal model; kept apart so the per-sample path reads two bytes, not a conditioner.
+    private let numeric: [Bool]
+    private let thermal: [Bool]
+    /// When each tag was last reported stale by ``staleSamples(at:)``, µs.
+    private var staleReported: [Int64?]
+
+    public init(config: GatewayConfig) {
+        var first: [Int] = []
+        var counts: [Int] = []
+        var tags: [TagConditioner] = []
+        var numeric: [Bool] = []
+        var thermal: [Bool] = []
+        for device in config.devices {
+            first.append(tags.count)
+            counts.append(device.tags.count)
+            for tag in device.tags {
+                tags.append(TagConditioner(tag: tag))
+                numeric.append(tag.type.isNumeric && !tag.register.isBit)
+                thermal.append(tag.conditioning.thermal != nil)
+            }
+        }
+        firstTag = first
+        tagCounts = counts
+        self.tags = tags
+        self.numeric = numeric
+        self.thermal = thermal
+        staleReported = Array(repeating: nil, count: tags.count)
+    }
+
+    /// Conditions a batch in place: `value` becomes the conditioned value (nil when withheld),
+    /// `status`, `fault`, `reason` and `projected` are set; `raw` and `unscaled` stay as read.
+    public mutating func condition(_ samples: inout [Sample]) {
+        for i in samples.indices { condition(&samples[i]) }
+    }
+
+    /// The batch, conditioned.
+    public mutating func conditioned(_ samples: [Sample]) -> [Sample] {
+        var samples = samples
+        condition(&samples)
+        return samples
+    }
+
+    /// The batches (as the poller's queue hands them over), conditioned.
+    public mutating func conditioned(_ batches: [[Sample]]) -> [[Sample]] {
+        var batches = batches
+        for i in batches.indices { condition(&batches[i]) }
+        return batches
+    }
+
+    /// ``staleSamples(at:)`` as a list of batches: empty, or one batch.
+    public mutating func staleBatches(at now: Int64) -> [[Sample]] {
+        let stale = staleSamples(at: now)
+        return stale.isEmpty ? [] : [stale]
+    }
+
+    /// Conditions one sample in place.
+    public mutating func condition(_ sample: inout Sample) {
+        guard sample.device >= 0, sample.device < firstTag.count, sample.tag >= 0,
+            sample.tag < tagCounts[sample.device]
+        else { return }
+        let index = firstTag[sample.device] + sample.tag
+        staleReported[index] = nil
+        if sample.status.isBad {
+            tags[index].communicationFailed(at: sample.timestamp)
+            if sample.fault == .none { sample.fault = .comm }
+            sample.value = nil
+            return
+        }
+        guard numeric[index], let reading = sample.raw?.number else {
+            tags[index].communicationFailed(at: sample.timestamp)
+            return
+        }
+        let result = tags[index].condition(reading: reading, unscaled: sample.unscaled?.number, at: sample.timestamp)
+        sample.status = result.status
+        sample.fault = result.fault
+        if result.reason != .none { sample.reason = tags[index].text(for: result.reason) }
+        sample.projected = result.projected
+        if thermal[index] || result.value == nil {
+            sample.value = result.value.map(Value.double)
+        }
+    }
+
+    /// Samples for the tags that have had no poll at all for three poll periods by `now`
+    /// (a stalled poller, a dropped batch), at most one per tag per poll period; each carries
+    /// the last usable value as UncertainNoCommunicationLastUsableValue.
+    ///
+    /// - Parameter now: µs since the epoch.
+    public mutating func staleSamples(at now: Int64) -> [Sample] {
+        var out: [Sample] = []
+        for device in firstTag.indices {
+            for tag in 0..<tagCounts[device] {
+                let index = firstTag[device] + tag
+                guard tags[index].isOverdue(at: now) else { continue }
+                if let reported = staleReported[index], !tags[index].isPeriodOver(since: reported, at: now) {
+                    continue
+                }
+                staleReported[index] = now
+                let r = tags[index].staleReading()
+                out.append(
+                    Sample(
+                        device: device, tag: tag, value: r.value.map(Value.double), raw: nil, status: r.status,
+                        reason: tags[index].text(for: r.reason), fault: r.fault, projected: r.projected, timestamp: now)
+                )
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A Kalman estimate of a first-order lag: the reading `x` relaxes towards the settling value
+/// `u` with time constant τ (dx/dt = (u − x)/τ), and `u` wanders as a random walk.
+///
+/// `u` is in the state because it is exactly what a first-order sensor is heading for: with it
+/// the filter follows a heating vessel's exponential approach without lag, and `u` is the
+/// projected settling value the alarms want.
+struct LagEstimate: Sendable {
+    var x: Double
+    var u: Double
+    var pxx: Double
+    var pxu: Double
+    var puu: Double
+
+    /// A first reading `y`: `x` known to the noise floor, `u` anywhere a reading moving at up to
+    /// the largest physical rate could be heading for.
+    init(reading y: Double, variance r: Double, settlingSpread: Double) {
+        x = y
+        u = y
+        pxx = r
+        pxu = r
+        puu = r + settlingSpread * settlingSpread
+    }
+
+    /// Advances the estimate over `step` with settling-value diffusion `q`, then folds in `y`.
+    ///
+    /// - Returns: the squared innovation over its variance and the innovation variance, for
+    ///   the mode likelihoods.
+    @inline(__always)
+    mutating func advance(_ step: LagStep, diffusion q: Double, reading y: Double, variance r: Double) -> (
+        normalised: Double, variance: Double
+    ) {
+        let a = step.a
+        let b = step.b
+        // Exact discretisation: x' = a·x + b·u; u' = u; Q from integrating the diffusion.
+        let xp = a * x + b * u
+        let p0 = a * a * pxx + 2 * a * b * pxu + b * b * puu + q * step.qxx
+        let p1 = a * pxu + b * puu + q * step.qxu
+        let p2 = puu + q * step.quu
+        let s = p0 + r
+        let e = y - xp
+        let kx = p0 / s
+        let ku = p1 / s
+        x = xp + kx * e
+        u += ku * e
+        pxx = (1 - kx) * p0
+        pxu = (1 - kx) * p1
+        puu = max(p2 - ku * p1, 0)
+        return (e * e / s, s)
+    }
+}
+
+/// The transition of a first-order lag over one interval Δt, computed once per distinct Δt.
+struct LagStep: Sendable {
+    /// exp(−Δt/τ) and 1 − exp(−Δt/τ).
+    var a: Double
+    var b: Double
+    /// Process noise per unit diffusion of the settling value.
+    var qxx: Double
+    var qxu: Double
+    var quu: Double
+    /// Probability of a mode switch within Δt.
+    var switchProbability: Double
+
+    init(dt: Double, tau: Double, modeTime: Double) {
+        let h = dt / tau
+        a = exp(-h)
+        // 1 − e^(−h) and the noise integrals by series where the closed forms cancel; one exp
+        // per distinct Δt keeps jittered real-time polls cheap.
+        if h < 1e-2 {
+            b = h * (1 - h / 2 * (1 - h / 3 * (1 - h / 4)))
+        } else {
+            b = 1 - a
+        }
+        // ∫₀^Δt (1 − e^(−s/τ))² ds and ∫₀^Δt (1 − e^(−s/τ)) ds.
+        if h < 1e-3 {
+            qxx = tau * h * h * h * (1.0 / 3 - h / 4)
+            qxu = tau * h * h * (0.5 - h / 6)
+        } else {
+            qxx = tau * (h - 2 * b + b * (1 + a) / 2)
+            qxu = tau * (h - b)
+        }
+        quu = dt
+        // 1 − e^(−Δt/modeTime), with modeTime a multiple of τ.
+        let m = dt / modeTime
+        switchProbability = m < 1e-2 ? m * (1 - m / 2 * (1 - m / 3 * (1 - m / 4))) : -expm1(-m)
+    }
+}

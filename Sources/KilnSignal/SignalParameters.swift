@@ -1,0 +1,107 @@
+import KilnCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The constants of one tag's conditioning, derived once from its configuration so the
+/// per-sample path only does arithmetic.
+struct SignalParameters: Sendable {
+    // MARK: Checks every numeric tag gets
+
+    var hasRange: Bool
+    var low: Double
+    var high: Double
+    /// Unscaled register values that mean "no reading": the first four inline, all of them in
+    /// the tag's ``ReasonTexts``.
+    var sentinelCount: Int
+    var sentinel0: Double, sentinel1: Double, sentinel2: Double, sentinel3: Double
+    /// The tag's configured scan period, seconds; staleness is counted in these.
+    var poll: Double
+
+    // MARK: Thermal model (meaningful only when `thermal`)
+
+    var thermal: Bool
+    /// Time constant of the sensor's first-order lag, seconds.
+    var tau: Double
+    var maxRate: Double
+    var noise: Double
+    /// The register's resolution in engineering units: `|scale|` for integer types, else 0.
+    var quantum: Double
+    /// Measurement variance: the noise floor plus uniform quantisation error (q²/12).
+    var measurementVariance: Double
+    /// Diffusion (units²/s) of the settling value in the quiet and the manoeuvring model.
+    var quietDiffusion: Double
+    var manoeuvreDiffusion: Double
+    /// Mean time the filter expects the process to stay in one mode, seconds.
+    var modeTime: Double
+
+    // MARK: Stuck detection
+
+    /// Seconds without change before a reading is suspect; 0 turns the check off.
+    var stuck: Double
+    /// A reading "changes" when it moves by more than this from the start of the flat run.
+    var flatTolerance: Double
+    /// A reading repeats the last one when within this: the same code of an integer register,
+    /// the very same number otherwise.
+    var repeatTolerance: Double
+    /// Flat samples after which the noise floor alone says the sensor cannot be alive.
+    var flatSamplesForNoise: Int
+
+    init(tag: TagConfig) {
+        let conditioning = tag.conditioning
+        hasRange = conditioning.range != nil
+        low = conditioning.range?.lowerBound ?? -.infinity
+        high = conditioning.range?.upperBound ?? .infinity
+        let sentinels = conditioning.sentinels
+        sentinelCount = sentinels.count
+        sentinel0 = sentinels.count > 0 ? sentinels[0] : .nan
+        sentinel1 = sentinels.count > 1 ? sentinels[1] : .nan
+        sentinel2 = sentinels.count > 2 ? sentinels[2] : .nan
+        sentinel3 = sentinels.count > 3 ? sentinels[3] : .nan
+        poll = max(tag.poll.seconds, 1e-3)
+        quantum = tag.type.isInteger ? abs(tag.scale) : 0
+
+        let thermalConfig = conditioning.thermal
+        thermal = thermalConfig != nil
+        tau = max(thermalConfig?.tau.seconds ?? 1, 1e-3)
+        maxRate = max(thermalConfig?.maxRate ?? 1, 1e-12)
+        noise = max(thermalConfig?.noise ?? 0, 0)
+        measurementVariance = max(noise * noise + quantum * quantum / 12, 1e-18)
+        // Quiet: the settling value holds (a random walk too small to matter within a few τ);
+        // manoeuvring: it may move as fast as physics lets the reading move, max_rate·τ per τ.
+        quietDiffusion = 1e-3 * measurementVariance / tau
+        manoeuvreDiffusion = max(maxRate * maxRate * tau, quietDiffusion)
+        modeTime = SignalParameters.modeTimeInTau * tau
+
+        stuck = thermal ? max(conditioning.stuck?.seconds ?? 0, 0) : 0
+        flatTolerance = max(quantum / 2, noise / 20)
+        repeatTolerance = quantum / 2
+        flatSamplesForNoise = SignalParameters.flatSamples(
+            window: max(flatTolerance, quantum / 2), noise: noise)
+    }
+
+    /// Mean sojourn of the interacting filter in one mode, in τ.
+    static let modeTimeInTau = 4.0
+
+    /// Samples in a row that healthy noise of standard deviation `noise` keeps within `window`
+    /// of the first with probability below 1e-9 (worst case: the first at the centre); `Int.max`
+    /// when the noise is too small against the window to say anything.
+    static func flatSamples(window: Double, noise: Double) -> Int {
+        guard noise > 0 else { return .max }
+        let stay = erf(window / (noise * 2.0.squareRoot()))
+        guard stay < 1 - 1e-9 else { return .max }
+        guard stay > 0 else { return 2 }
+        return max(2, Int((log(1e-9) / log(stay)).rounded(.up)))
+    }
+}
+
+extension DataType {
+    /// True for the integer register types, whose engineering values step by `|scale|`.
+    var isInteger: Bool {
+        switch self {
+        case .int16, .uint16, .int32, .uint32, .int64, .uint64: true
+        default: false
+        }
+    }
+}

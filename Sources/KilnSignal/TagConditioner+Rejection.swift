@@ -1,0 +1,98 @@
+extension TagConditioner {
+    /// A reading is an outlier when its step from the filtered value implies a rate above
+    /// `max_rate` by more than the noise allows: beyond max_rate·Δt + 5.5 σ + one quantum, σ the
+    /// filter's own uncertainty (noise floor and estimate), or Hampel's robust scale of the recent
+    /// innovations when that is over twice as large (the model is off). Δt counts from the last reading the filter took, which for a
+    /// register that repeats its value is its last change, so it may catch up in one step.
+    /// (Mutating only so the call borrows `self` in place.)
+    @inline(__always)
+    mutating func isOutlier(_ y: Double, at time: Int64) -> Bool {
+        if gateIsOpen { return false }
+        let since = Double(max(time - filterTime, 0)) * 1e-6
+        let step = abs(y - filter.x)
+        // The filter's own deviation first; Hampel's scale (a median) only when that says outlier.
+        guard step > gateBound(since: since) else { return false }
+        let deviation = (variance + filter.pxx).squareRoot()
+        let hampel = innovations.scale
+        return hampel <= 2 * deviation || step > p.maxRate * since + p.quantum + Self.spikeDeviations * hampel
+    }
+
+    /// The largest step from the filtered value the gate lets through after `since` seconds,
+    /// by the filter's own uncertainty.
+    @inline(__always)
+    func gateBound(since: Double) -> Double {
+        p.maxRate * since + p.quantum + Self.spikeDeviations * (variance + filter.pxx).squareRoot()
+    }
+
+    /// Whether the last reading the filter took was a stretch and `y` fits the filter as it was
+    /// before it: then that reading, not `y`, was the spike.
+    @inline(__always)
+    mutating func slippedSpikeBefore(_ y: Double, at time: Int64) -> Bool {
+        guard lastWasStretch else { return false }
+        let since = Double(max(time - previousTime, 0)) * 1e-6
+        let bound =
+            p.maxRate * since + p.quantum
+            + Self.spikeDeviations * (variance + previousFilter.pxx).squareRoot()
+        return abs(y - previousFilter.x) <= bound
+    }
+
+    /// Spike while the rejections are few; a rate fault once they persist; and once the
+    /// rejected readings agree with each other for a while at a rate physics allows, the filter
+    /// starts over from them (the instrument jumped and now reads steadily).
+    mutating func reject(_ y: Double, at time: Int64) -> ConditionedReading {
+        rejected += 1
+        let tolerance = Self.spikeDeviations * (2 * variance).squareRoot() + p.quantum
+        if candidateCount > 0,
+            abs(y - candidateLast) <= p.maxRate * Double(time - candidateLastTime) * 1e-6 + tolerance
+        {
+            candidateCount += 1
+        } else {
+            candidateCount = 1
+            candidateFirst = y
+            candidateFirstTime = time
+        }
+        candidateLast = y
+        candidateLastTime = time
+        if rejected < Self.persistentRejections {
+            return ConditionedReading(
+                value: lastUsable, status: .uncertainSensorNotAccurate, fault: .spike, projected: lastProjected,
+                reason: .spike)
+        }
+        let span = Double(candidateLastTime - candidateFirstTime) * 1e-6
+        if candidateCount >= Self.reacquireReadings,
+            abs(candidateLast - candidateFirst) <= p.maxRate * span + tolerance
+        {
+            start(y, at: time)
+            return good()
+        }
+        return withheld(.rate, .rate)
+    }
+
+    /// Whether the filtered slope has stayed above `max_rate` (with a margin for its own
+    /// uncertainty) for a few readings: a drift faster than the process can move.
+    @inline(__always)
+    mutating func steepTrend() -> Bool {
+        let slope = abs(filter.u - filter.x) / p.tau
+        let deviation = filter.gapVariance.squareRoot() / p.tau
+        if slope > 1.2 * p.maxRate + 5 * deviation {
+            steepRun += 1
+        } else {
+            steepRun = 0
+        }
+        return steepRun >= Self.persistentSteepReadings
+    }
+}
+
+extension TagConditioner {
+    /// The measurement variance the filter and the gate use: the configured noise floor (with
+    /// quantisation); when `noise` was left out (0), the noise the readings show, if larger.
+    @inline(__always)
+    var variance: Double {
+        guard p.noise == 0 else { return p.measurementVariance }
+        return max(noiseFloor.estimate * noiseFloor.estimate, p.measurementVariance)
+    }
+
+    /// Without a configured noise floor, nothing is an outlier until the readings have shown theirs.
+    @inline(__always)
+    var gateIsOpen: Bool { p.noise == 0 && noiseFloor.estimate == 0 }
+}

@@ -1,0 +1,249 @@
+import KilnCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The conditioning of one tag: range and sentinel checks, outlier rejection, the time-exact
+/// filter and fault classification, with all the state they keep between readings.
+///
+/// Feed it every poll of the tag in time order: ``condition(reading:unscaled:at:)`` for a value,
+/// ``missed(at:)`` for a poll that brought none, ``communicationFailed(at:)`` for a poll the
+/// poller reported bad. It allocates nothing per reading, and its state is plain numbers, laid
+/// out flat so a gateway's tags sit in one contiguous array.
+public struct TagConditioner: Sendable {
+    let p: SignalParameters
+    let texts: ReasonTexts
+
+    // MARK: Filter
+    var started = false
+    var filter: InteractingLagFilter
+    /// Hampel's scale of the recent innovations, for the outlier gate.
+    var innovations = HampelScale()
+    /// The noise the readings show, in case the configured one is missing or too low.
+    var noiseFloor = NoiseFloor()
+    /// Time of the last reading the filter took, µs, and that reading.
+    var filterTime: Int64 = 0
+    var lastAccepted = 0.0
+    /// The filter before the last reading it took, and whether that reading was a stretch (a
+    /// step that used over half of what the gate allowed): if the next reading fits the filter
+    /// as it was before and not as it is, that reading was a spike that slipped through.
+    var previousFilter: InteractingLagFilter
+    var previousTime: Int64 = 0
+    var previousAccepted = 0.0
+    var lastWasStretch = false
+    /// The transition for the last Δt seen, reused while the polls keep their period.
+    var stepDt: Int64 = -1
+    var step = LagStep(dt: 0, tau: 1, modeTime: 1)
+
+    // MARK: Output
+    var lastUsable: Double?
+    var lastProjected: Double?
+
+    // MARK: Rejections (spike, then rate)
+    var rejected = 0
+    var candidateFirstTime: Int64 = 0
+    var candidateFirst = 0.0
+    var candidateLastTime: Int64 = 0
+    var candidateLast = 0.0
+    var candidateCount = 0
+    var steepRun = 0
+
+    // MARK: Change tracking (the rate allowance of held registers, stuck)
+    var changeTime: Int64 = 0
+    var changeValue = 0.0
+    var flatCount = 0
+    var moved = false
+    var flatGap = 0.0
+    var flatGapDeviation = 0.0
+    var lastGapDeviation = Double.infinity
+
+    // MARK: Freshness
+    var freshTime: Int64?
+    var missedRun = 0
+    var rowTime: Int64?
+    var interval0: Int64 = 0
+    var interval1: Int64 = 0
+    var interval2: Int64 = 0
+    var intervals = 0
+
+    public init(tag: TagConfig) {
+        p = SignalParameters(tag: tag)
+        texts = ReasonTexts(tag: tag)
+        filter = InteractingLagFilter(reading: 0, variance: p.measurementVariance, parameters: p)
+        previousFilter = filter
+    }
+
+    /// The tag has a thermal model (else only range, sentinel and communication checks apply).
+    public var isThermal: Bool { p.thermal }
+
+    /// The operator's words for `reason`, nil for none.
+    public func text(for reason: ConditioningReason) -> String? { texts.text(for: reason) }
+
+    // MARK: - Readings
+
+    /// Conditions one reading.
+    ///
+    /// - Parameters:
+    ///   - reading: the engineering value as read.
+    ///   - unscaled: the register value before scale and offset, for the sentinels.
+    ///   - time: when it was read, µs since the epoch.
+    public mutating func condition(reading: Double, unscaled: Double?, at time: Int64) -> ConditionedReading {
+        noteRow(at: time)
+        guard reading.isFinite else { return withheld(.range, .notANumber) }
+        if p.sentinelCount > 0, let unscaled, let index = sentinelIndex(unscaled) {
+            return withheld(.range, .sentinel(index))
+        }
+        if p.hasRange, reading < p.low || reading > p.high { return withheld(.range, .outOfRange) }
+        freshTime = time
+        missedRun = 0
+        guard p.thermal else {
+            lastUsable = reading
+            return ConditionedReading(value: reading, status: .good)
+        }
+        let learning = gateIsOpen
+        if p.noise == 0 { noiseFloor.add(reading) }
+        // Without a configured noise floor the filter starts over once the readings have shown
+        // theirs, so its uncertainty is not the overconfidence of a noise floor of 0.
+        guard started, !(learning && !gateIsOpen) else {
+            start(reading, at: time)
+            return good()
+        }
+        if abs(reading - lastAccepted) <= p.repeatTolerance {
+            // A repeat of the last accepted reading (a register that holds its value between
+            // updates, a settled quantised signal) says the value is still there, nothing about
+            // its motion: the filter holds and extrapolates, only the flat run grows.
+            rejected = 0
+            candidateCount = 0
+            steepRun = 0
+            trackChange(reading, at: time)
+            let result = good()
+            return stuckOr(result, at: time)
+        }
+        if isOutlier(reading, at: time) {
+            guard slippedSpikeBefore(reading, at: time) else { return reject(reading, at: time) }
+            // The last reading was the spike: take the filter back to before it.
+            filter = previousFilter
+            filterTime = previousTime
+            lastAccepted = previousAccepted
+            lastWasStretch = false
+        }
+        rejected = 0
+        candidateCount = 0
+        accept(reading, at: time)
+        let steep = !gateIsOpen && steepTrend()
+        trackChange(reading, at: time)
+        if steep { return withheld(.rate, .rate) }
+        let result = good()
+        return stuckOr(result, at: time)
+    }
+
+    /// A poll that brought no reading (a missed poll in a replayed trace): the last usable value,
+    /// good while no more than three poll periods have passed without a fresh reading, stale
+    /// once more have: from the fourth missed poll in a row, or 3½ periods by the clock when rows
+    /// come sparser than that. (Counting the third miss as stale would flag a healthy tag every
+    /// time three isolated misses happen to fall together, which on fast polls is routine.)
+    public mutating func missed(at time: Int64) -> ConditionedReading {
+        noteRow(at: time)
+        guard let freshTime else {
+            return ConditionedReading(value: nil, status: .badWaitingForInitialData, reason: .noReading)
+        }
+        missedRun += 1
+        if p.noise == 0 { noiseFloor.gap() }
+        if missedRun > Int(Self.stalePeriods) || Double(time - freshTime) * 1e-6 >= (Self.stalePeriods + 0.5) * period {
+            return staleReading()
+        }
+        return ConditionedReading(value: lastUsable, status: .good, projected: lastProjected)
+    }
+
+    /// A poll the poller reported bad: counted as a poll; its status passes through.
+    public mutating func communicationFailed(at time: Int64) {
+        noteRow(at: time)
+    }
+
+    /// The reading of a tag gone stale: its last usable value, uncertain.
+    public func staleReading() -> ConditionedReading {
+        ConditionedReading(
+            value: lastUsable, status: .uncertainNoCommunicationLastUsableValue, fault: .stale,
+            projected: lastProjected, reason: .stale)
+    }
+
+    // MARK: - Filter
+
+    mutating func start(_ y: Double, at time: Int64) {
+        started = true
+        filter = InteractingLagFilter(reading: y, variance: variance, parameters: p)
+        innovations.removeAll()
+        filterTime = time
+        lastAccepted = y
+        lastWasStretch = false
+        changeTime = time
+        changeValue = y
+        flatCount = 1
+        flatGap = 0
+        flatGapDeviation = 0
+        lastGapDeviation = .infinity
+        steepRun = 0
+        rejected = 0
+        candidateCount = 0
+    }
+
+    @inline(__always)
+    mutating func accept(_ y: Double, at time: Int64) {
+        let dt = max(time - filterTime, 0)
+        if dt != stepDt {
+            stepDt = dt
+            step = LagStep(dt: Double(dt) * 1e-6, tau: p.tau, modeTime: p.modeTime)
+        }
+        innovations.append(y - (step.a * filter.x + step.b * filter.u))
+        previousFilter = filter
+        previousTime = filterTime
+        previousAccepted = lastAccepted
+        lastWasStretch = abs(y - filter.x) > 0.5 * gateBound(since: Double(dt) * 1e-6)
+        filter.update(
+            step, reading: y, variance: variance, quiet: p.quietDiffusion, manoeuvre: p.manoeuvreDiffusion)
+        filterTime = time
+        lastAccepted = y
+    }
+
+    @inline(__always)
+    private func sentinelIndex(_ unscaled: Double) -> Int? {
+        if unscaled == p.sentinel0 { return 0 }
+        if unscaled == p.sentinel1 { return 1 }
+        if unscaled == p.sentinel2 { return 2 }
+        if unscaled == p.sentinel3 { return 3 }
+        guard p.sentinelCount > 4 else { return nil }
+        return texts.sentinelValues.firstIndex(of: unscaled)
+    }
+
+    // MARK: - Output
+
+    /// The filtered value as of the last reading the filter took (a repeated reading adds no
+    /// motion, so none is invented); the projection is the settling value, kept within what
+    /// max_rate·τ allows.
+    @inline(__always)
+    mutating func good() -> ConditionedReading {
+        let x = filter.x
+        let reach = p.maxRate * p.tau
+        let projected = min(max(filter.u, x - reach), x + reach)
+        lastUsable = x
+        lastProjected = projected
+        return ConditionedReading(value: x, status: .good, projected: projected)
+    }
+
+    @inline(__always)
+    func withheld(_ fault: Fault, _ reason: ConditioningReason) -> ConditionedReading {
+        ConditionedReading(value: nil, status: .badSensorFailure, fault: fault, reason: reason)
+    }
+
+    /// Rejections in a row after which a step above `max_rate` is the instrument (rate fault).
+    static let persistentRejections = 3
+    /// Consistent rejected readings after which the filter re-acquires the new level.
+    static let reacquireReadings = 5
+    /// Accepted readings in a row whose filtered slope exceeds `max_rate` for a rate fault.
+    static let persistentSteepReadings = 3
+    /// Standard deviations of the innovation a reading may stray beyond what `max_rate` allows.
+    static let spikeDeviations = 5.5
+    /// Poll periods without a fresh reading beyond which the value is stale.
+    static let stalePeriods = 3.0
+}

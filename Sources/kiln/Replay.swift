@@ -1,0 +1,117 @@
+import ArgumentParser
+import KilnCore
+import KilnSignal
+
+extension KilnCommand {
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "replay",
+            abstract: "Run a recorded trace through a tag's conditioning.",
+            discussion: """
+                The trace is CSV with a header naming `ts` and `value` (`ts` as RFC 3339 or Unix \
+                seconds with a fraction; an empty value is a missed poll), engineering values as the \
+                tag reads them. Prints one row per input row, `ts,raw,value,status,fault`: the \
+                timestamp as given, the reading, the conditioned value (empty when withheld), the \
+                OPC UA status name and the fault class (none, comm, range, spike, rate, stuck, \
+                stale). With --json, one object per line with those keys. Exits 1 on usage, \
+                configuration or trace errors.
+                """
+        )
+
+        @Argument(help: "A device map or a gateway config.")
+        var file: String
+
+        @Option(name: .long, help: "The tag whose conditioning to run, as DEVICE/TAG.")
+        var tag: String
+
+        @Option(name: .long, help: "The recorded trace (CSV: ts,value).")
+        var input: String
+
+        @Flag(name: .long, help: "One JSON object per line.")
+        var json = false
+
+        func run() async throws {
+            let config = try loadConfiguration(file)
+            let tagConfig = try find(tag, in: config)
+            let trace = try loadTrace(input)
+            var conditioner = TagConditioner(tag: tagConfig)
+            var out = json ? "" : "ts,raw,value,status,fault\n"
+            out.reserveCapacity(trace.rows.count * 64)
+            for row in trace.rows {
+                let result: ConditionedReading
+                if let value = row.value {
+                    result = conditioner.condition(reading: value, unscaled: tagConfig.unscaled(value), at: row.time)
+                } else {
+                    result = conditioner.missed(at: row.time)
+                }
+                let value = result.value.map { ValueFormat.text(.double($0), tag: tagConfig) }
+                if json {
+                    out +=
+                        "{\"ts\": \(Self.jsonTime(row.timeText)), \"raw\": \(row.value.map(Self.jsonNumber) ?? "null")"
+                    out += ", \"value\": \(value ?? "null"), \"status\": \"\(result.status.name)\""
+                    out += ", \"fault\": \"\(result.fault.rawValue)\"}\n"
+                } else {
+                    out += "\(row.timeText),\(row.valueText ?? ""),\(value ?? ""),\(result.status.name),"
+                    out += "\(result.fault.rawValue)\n"
+                }
+                if out.utf8.count > 1 << 16 {
+                    print(out, terminator: "")
+                    out = ""
+                }
+            }
+            print(out, terminator: "")
+            flushOutput()
+        }
+
+        /// The tag named `DEVICE/TAG`; an unknown or non-numeric one is a usage error.
+        private func find(_ path: String, in config: GatewayConfig) throws -> TagConfig {
+            guard let slash = path.firstIndex(of: "/") else {
+                printError("error: --tag takes DEVICE/TAG, not '\(path)'")
+                throw ExitCode(1)
+            }
+            let deviceName = String(path[..<slash])
+            let tagName = String(path[path.index(after: slash)...])
+            guard let device = config.devices.first(where: { $0.name == deviceName }) else {
+                printError("error: no device named '\(deviceName)' in \(file)")
+                throw ExitCode(1)
+            }
+            guard let tag = device.tags.first(where: { $0.name == tagName }) else {
+                printError("error: no tag named '\(tagName)' in device '\(deviceName)' of \(file)")
+                throw ExitCode(1)
+            }
+            guard tag.type.isNumeric, !tag.register.isBit else {
+                printError(
+                    "error: tag '\(path)' is \(tag.register.isBit ? "a bit" : "a \(tag.type)"); only numbers are conditioned"
+                )
+                throw ExitCode(1)
+            }
+            return tag
+        }
+
+        /// A timestamp as JSON: Unix seconds as the number written, RFC 3339 as a string.
+        static func jsonTime(_ text: String) -> String {
+            isJSONNumber(text) ? text : JSON.quote(text)
+        }
+
+        static func jsonNumber(_ value: Double) -> String {
+            value.isFinite ? Value.format(value) : "null"
+        }
+
+        /// Whether `text` is a number in JSON's grammar (no leading +, no bare dot).
+        static func isJSONNumber(_ text: String) -> Bool {
+            var s = Substring(text)
+            if s.first == "-" { s = s.dropFirst() }
+            guard let first = s.first, first.isASCII, first.isNumber else { return false }
+            let integer = s.prefix { $0.isASCII && $0.isNumber }
+            if integer.count > 1, integer.first == "0" { return false }
+            s = s.dropFirst(integer.count)
+            if s.first == "." {
+                s = s.dropFirst()
+                let fraction = s.prefix { $0.isASCII && $0.isNumber }
+                guard !fraction.isEmpty else { return false }
+                s = s.dropFirst(fraction.count)
+            }
+            return s.isEmpty
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import KilnCore
+import KilnSignal
+import Testing
+
+/// The smoothing: exact for any interval, no lag on a first-order approach, and less error than
+/// both the raw reading and a fixed α = 0.2 average on noisy traces sampled ≥ 20 times per τ.
+struct FilterTests {
+    @Test(arguments: [
+        // (τ, samples per τ, step / noise)
+        (30.0, 20.0, 100.0), (90, 20, 300), (300, 50, 50), (600, 100, 200), (1800, 20, 1000), (10, 100, 40),
+    ])
+    func conditionedValueBeatsRawAndFixedAlphaByTenPercent(tau: Double, perTau: Double, stepOverNoise: Double) {
+        let noise = 0.1
+        let trace = SyntheticTrace(
+            tau: tau, interval: tau / perTau, duration: 12 * tau, start: 20,
+            steps: SyntheticTrace.squareWave(
+                duration: 12 * tau, low: 20, high: 20 + stepOverNoise * noise, period: 4 * tau),
+            noise: noise, jitter: 0.1, missed: 0.02, seed: 11)
+        let tag = SyntheticTrace.tag(tau: tau, maxRate: trace.steepest * 1.5, noise: noise, poll: tau / perTau)
+        let conditioned = trace.rmsError(of: trace.conditioned(by: tag).map(\.value))
+        let raw = trace.rmsError(of: trace.points.map(\.reading))
+        let average = trace.rmsError(of: trace.fixedAlphaAverage(0.2))
+        #expect(conditioned <= 0.9 * raw, "conditioned \(conditioned) raw \(raw)")
+        #expect(conditioned <= 0.9 * average, "conditioned \(conditioned) alpha 0.2 \(average)")
+    }
+
+    @Test func irregularSamplingCostsLittle() {
+        // The same process sampled regularly and with ±50% jitter plus missed polls: the filter is
+        // exact for any Δt, so the error stays of the same size.
+        func error(jitter: Double, missed: Double) -> Double {
+            let trace = Signal.stepResponse(
+                tau: 60, interval: 1, from: 20, to: 60, taus: 8, noise: 0.2, jitter: jitter, missed: missed, seed: 12)
+            let tag = SyntheticTrace.tag(tau: 60, maxRate: 40.0 / 60, noise: 0.2)
+            return trace.rmsError(of: trace.conditioned(by: tag).map(\.value))
+        }
+        let regular = error(jitter: 0, missed: 0)
+        let irregular = error(jitter: 0.5, missed: 0.1)
+        #expect(irregular < 1.5 * regular, "regular \(regular), irregular \(irregular)")
+        #expect(irregular < 0.5 * 0.2)
+    }
+
+    @Test func aNoiseFreeFirstOrderApproachIsFollowedWithoutLag() {
+        let trace = Signal.stepResponse(tau: 100, interval: 2, from: 0, to: 100, taus: 6, noise: 0)
+        let tag = SyntheticTrace.tag(tau: 100, maxRate: 1, noise: 0.01)
+        let out = trace.conditioned(by: tag)
+        // After the first few samples of the approach, the estimate sits on the curve.
+        for (point, reading) in zip(trace.points, out) where point.seconds > 150 {
+            #expect(abs((reading.value ?? .nan) - point.clean) < 0.05, "at \(point.seconds) s")
+        }
+    }
+
+    @Test func theProjectionIsWhereTheApproachSettles() {
+        let trace = Signal.stepResponse(tau: 120, interval: 1, from: 20, to: 80, taus: 4, noise: 0.1, seed: 13)
+        let tag = SyntheticTrace.tag(tau: 120, maxRate: 0.6, noise: 0.1)
+        let out = trace.conditioned(by: tag)
+        // Half a τ into the approach the reading is 24 units short, the projection within 2.
+        let index = trace.points.firstIndex { $0.seconds >= 180 }!
+        #expect(abs(trace.points[index].clean - 80) > 20)
+        #expect(abs((out[index].projected ?? .nan) - 80) < 2)
+        // Three τ in, the reading is still 3 short; the projection is where it settles.
+        #expect(abs((out.last!.projected ?? .nan) - 80) < 0.5)
+        #expect(abs((out.last!.value ?? .nan) - 80) > 2)
+    }
+
+    @Test func tagsWithoutThermalPassTheReadingThrough() {
+        var tag = SyntheticTrace.tag(tau: 1, maxRate: 1, noise: 0)
+        tag.conditioning.thermal = nil
+        let values: [Double?] = [1, 5, 100, -3, 7]
+        let out = Signal.trace(values).conditioned(by: tag)
+        #expect(out.map(\.value) == values)
+        #expect(out.allSatisfy { $0.status == .good && $0.projected == nil })
+    }
+}
