@@ -19,6 +19,12 @@ let package = Package(
             pkgConfig: "libmodbus",
             providers: [.apt(["libmodbus-dev"])]
         ),
+        // C stays behind one door: only KilnHistorian imports CSQLite.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         // Pure values: device model, data types, decoding, read planning, status codes.
         .target(name: "KilnCore"),
         // YAML device maps and gateway configs, with FILE:LINE:COLUMN diagnostics.
@@ -36,10 +42,19 @@ let package = Package(
             name: "KilnPoller",
             dependencies: ["KilnCore", "KilnModbus", .product(name: "Logging", package: "swift-log")]
         ),
+        // Pure time-series codecs: block encoding, exception and swinging-door filters, aggregates.
+        .target(name: "KilnSeries", dependencies: ["KilnCore"]),
+        // The SQLite historian: store, writer, compaction, queries and export.
+        .target(
+            name: "KilnHistorian",
+            dependencies: [
+                "KilnCore", "KilnSeries", "CSQLite", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "kiln",
             dependencies: [
-                "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller",
+                "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "KilnHistorian",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -49,6 +64,11 @@ let package = Package(
             name: "KilnConfigTests",
             dependencies: ["KilnConfig", "KilnCore"],
             resources: [.copy("Cases")]
+        ),
+        .testTarget(name: "KilnSeriesTests", dependencies: ["KilnSeries", "KilnCore"]),
+        .testTarget(
+            name: "KilnHistorianTests",
+            dependencies: ["KilnHistorian", "KilnSeries", "KilnCore", "kiln"]
         ),
         .testTarget(
             name: "KilnIntegrationTests",
