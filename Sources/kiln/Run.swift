@@ -1,5 +1,6 @@
 import ArgumentParser
 import KilnCore
+import KilnHistorian
 import KilnPoller
 
 extension KilnCommand {
@@ -32,6 +33,8 @@ extension KilnCommand {
             let config = try loadConfiguration(file)
             ShutdownSignal.install()
 
+            // The historian starts first and stops last, so that it stores every drained sample.
+            let historian = try startHistorian(config, logger: logger)
             let poller = Poller(config: config, logger: logger)
             do {
                 try poller.start()
@@ -51,6 +54,7 @@ extension KilnCommand {
             let end = duration.map { started + $0.duration }
             while ShutdownSignal.received == nil, end.map({ ContinuousClock.now < $0 }) ?? true {
                 for batch in poller.queue.drain() {
+                    historian?.submit(batch)
                     live.update(batch)
                     if json, !quiet {
                         for s in batch {
@@ -67,8 +71,13 @@ extension KilnCommand {
                 try? await Task.sleep(for: .milliseconds(20))
             }
             poller.stop()
-            for batch in poller.queue.drain() { live.update(batch) }
+            for batch in poller.queue.drain() {
+                historian?.submit(batch)
+                live.update(batch)
+            }
+            historian?.stop()
             printError(RunSummary(poller: poller, elapsed: ContinuousClock.now - started).text)
+            if let historian { printError(HistorianSummary(historian.statistics).text) }
         }
     }
 }

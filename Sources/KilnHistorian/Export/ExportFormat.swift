@@ -1,0 +1,351 @@
+import KilnCore
+import KilnSeries
+
+/// `kiln export --format`.
+public enum ExportFormat: String, CaseIterable, Sendable {
+    /// RFC 4180: a header, CRLF line ends, fields quoted when they hold `,`, `"` or a line break.
+    case csv
+    /// One JSON object per line, with the CSV header's keys.
+    case jsonl
+    /// InfluxDB line protocol: measurement = device, tag key `tag`, fields `value` (float; text
+    /// tags use `value_text`, so that a device's measurement never mixes field types) and
+    /// `status` (integer), timestamp in nanoseconds.
+    case influx
+}
+
+/// Formats export rows straight into an `OutputBuffer`.
+///
+/// Raw rows: `ts,device,tag,value,raw,status`; aggregate rows:
+/// `ts,device,tag,<aggregate>...,status,good_fraction`. `ts` is RFC 3339 UTC with microseconds;
+/// `status` is the OPC UA status name (`Good`, `BadTimeout`, or `0x80AB0000` when unnamed);
+/// bool tags read `true`/`false`; a missing value is an empty CSV field or JSON `null`.
+public final class ExportEncoder {
+    public let format: ExportFormat
+    public let out: OutputBuffer
+    /// nil for raw points.
+    public let aggregates: [Aggregate]?
+
+    private var tag: TagDescriptor = TagDescriptor(device: "", tag: "", type: "")
+    /// The bytes between the timestamp and the value, for the current tag.
+    private var middle: [UInt8] = []
+    private var influxPrefix: [UInt8] = []
+    private var cachedSecond: Int64 = .min
+    private var secondText = [UInt8](repeating: 0, count: 20)
+    private var lastStatus: UInt32 = .max
+    private var statusText: [UInt8] = []
+    private let aggregateKeys: [[UInt8]]
+
+    public init(format: ExportFormat, out: OutputBuffer, aggregates: [Aggregate]? = nil) {
+        self.format = format
+        self.out = out
+        self.aggregates = aggregates
+        aggregateKeys = (aggregates ?? []).map { Array(",\"\($0.rawValue)\":".utf8) }
+    }
+
+    /// The CSV header line (nothing for the other formats).
+    public func header() throws(HistorianError) {
+        guard format == .csv else { return }
+        if let aggregates {
+            try out.text(
+                "ts,device,tag," + aggregates.map(\.rawValue).joined(separator: ",") + ",status,good_fraction\r\n")
+        } else {
+            try out.text("ts,device,tag,value,raw,status\r\n")
+        }
+    }
+
+    /// The tag the following rows belong to.
+    public func begin(_ tag: TagDescriptor) {
+        self.tag = tag
+        switch format {
+        case .csv:
+            middle = [44] + ExportEncoder.csvField(tag.device) + [44] + ExportEncoder.csvField(tag.tag) + [44]
+        case .jsonl:
+            middle =
+                Array("\",\"device\":".utf8) + ExportEncoder.jsonString(tag.device) + Array(",\"tag\":".utf8)
+                + ExportEncoder.jsonString(tag.tag)
+        case .influx:
+            influxPrefix =
+                ExportEncoder.influxEscape(tag.device, equals: false) + Array(",tag=".utf8)
+                + ExportEncoder.influxEscape(tag.tag, equals: true) + [32]
+        }
+    }
+
+    // MARK: - Raw points
+
+    @inline(__always)
+    public func write(_ p: HistoryPoint) throws(HistorianError) {
+        var textBytes = 0
+        if case .text(let s) = p.value { textBytes += s.utf8.count * 2 }
+        if case .text(let s) = p.raw { textBytes += s.utf8.count * 2 }
+        try out.reserve(256 + middle.count + influxPrefix.count + textBytes)
+        switch format {
+        case .csv:
+            timestamp(p.time)
+            out.bytes(middle)
+            csvValue(p.value)
+            out.byte(44)
+            csvValue(p.raw)
+            out.byte(44)
+            status(p.status)
+            out.byte(13)
+            out.byte(10)
+        case .jsonl:
+            out.bytes(ExportEncoder.jsonOpen)
+            timestamp(p.time)
+            out.bytes(middle)
+            out.bytes(ExportEncoder.jsonValueKey)
+            jsonValue(p.value)
+            out.bytes(ExportEncoder.jsonRawKey)
+            jsonValue(p.raw)
+            out.bytes(ExportEncoder.jsonStatusKey)
+            status(p.status)
+            out.byte(34)
+            out.byte(125)
+            out.byte(10)
+        case .influx:
+            out.bytes(influxPrefix)
+            switch p.value {
+            case .text(let s):
+                out.bytes(ExportEncoder.influxTextKey)
+                ExportEncoder.appendEscaped(s, to: out, quoteAndBackslash: true)
+                out.byte(34)
+                out.byte(44)
+            case .some(let v):
+                out.bytes(ExportEncoder.influxValueKey)
+                number(v.number!, json: false)
+                out.byte(44)
+            case nil: break
+            }
+            out.bytes(ExportEncoder.influxStatusKey)
+            out.unsigned(UInt64(p.status))
+            out.byte(105)
+            out.byte(32)
+            out.integer(p.time &* 1000)
+            out.byte(10)
+        }
+    }
+
+    // MARK: - Aggregates
+
+    public func write(_ row: AggregateRow) throws(HistorianError) {
+        try out.reserve(512 + middle.count + influxPrefix.count + 64 * aggregateKeys.count)
+        let aggregates = self.aggregates ?? []
+        switch format {
+        case .csv:
+            timestamp(row.start)
+            out.bytes(middle)
+            for (i, a) in aggregates.enumerated() {
+                if i > 0 { out.byte(44) }
+                if let v = row.values[a] ?? nil { number(v, json: false) }
+            }
+            out.byte(44)
+            status(row.worstStatus)
+            out.byte(44)
+            number(row.goodFraction, json: false)
+            out.byte(13)
+            out.byte(10)
+        case .jsonl:
+            out.bytes(ExportEncoder.jsonOpen)
+            timestamp(row.start)
+            out.bytes(middle)
+            for (i, a) in aggregates.enumerated() {
+                out.bytes(aggregateKeys[i])
+                if let v = row.values[a] ?? nil { number(v, json: true) } else { out.bytes(ExportEncoder.null) }
+            }
+            out.bytes(ExportEncoder.jsonStatusKey)
+            status(row.worstStatus)
+            out.byte(34)
+            out.bytes(ExportEncoder.jsonGoodFractionKey)
+            number(row.goodFraction, json: true)
+            out.byte(125)
+            out.byte(10)
+        case .influx:
+            out.bytes(influxPrefix)
+            for a in aggregates {
+                guard let v = row.values[a] ?? nil, v.isFinite else { continue }
+                out.bytes(Array(a.rawValue.utf8))
+                out.byte(61)
+                number(v, json: false)
+                out.byte(44)
+            }
+            out.bytes(ExportEncoder.influxStatusKey)
+            out.unsigned(UInt64(row.worstStatus))
+            out.bytes(Array("i,good_fraction=".utf8))
+            number(row.goodFraction, json: false)
+            out.byte(32)
+            out.integer(row.start &* 1000)
+            out.byte(10)
+        }
+    }
+
+    public func finish() throws(HistorianError) {
+        try out.flush()
+    }
+
+    // MARK: - Fields
+
+    /// `2026-11-25T07:38:30.123456Z`; the date and time of day are formatted once per second.
+    @inline(__always)
+    func timestamp(_ micros: Int64) {
+        let second = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        if second != cachedSecond { formatSecond(second) }
+        out.bytes(secondText)
+        out.padded(Int(micros - second * 1_000_000), width: 6)
+        out.byte(90)
+    }
+
+    private func formatSecond(_ second: Int64) {
+        cachedSecond = second
+        let days = Int(second >= 0 ? second / 86_400 : (second - 86_399) / 86_400)
+        let rest = Int(second - Int64(days) * 86_400)
+        let (y, m, d) = TimeExpression.civil(days: days)
+        var text = String(y)
+        while text.utf8.count < 4 { text = "0" + text }
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        text += "-\(two(m))-\(two(d))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))."
+        secondText = Array(text.utf8)
+    }
+
+    @inline(__always)
+    func status(_ code: UInt32) {
+        if code != lastStatus {
+            lastStatus = code
+            statusText = Array(StatusCode(rawValue: code).name.utf8)
+        }
+        out.bytes(statusText)
+    }
+
+    @inline(__always)
+    func csvValue(_ v: StoredValue?) {
+        switch v {
+        case nil: break
+        case .text(let s): out.bytes(ExportEncoder.csvField(s))
+        case .integer(let i):
+            if tag.isBool {
+                out.bytes(i != 0 ? ExportEncoder.trueText : ExportEncoder.falseText)
+            } else {
+                out.integer(i)
+            }
+        case .number(let d):
+            if tag.isBool {
+                out.bytes(d != 0 ? ExportEncoder.trueText : ExportEncoder.falseText)
+            } else {
+                number(d, json: false)
+            }
+        }
+    }
+
+    @inline(__always)
+    func jsonValue(_ v: StoredValue?) {
+        switch v {
+        case nil: out.bytes(ExportEncoder.null)
+        case .text(let s): out.bytes(ExportEncoder.jsonString(s))
+        case .integer(let i):
+            if tag.isBool {
+                out.bytes(i != 0 ? ExportEncoder.trueText : ExportEncoder.falseText)
+            } else {
+                out.integer(i)
+            }
+        case .number(let d):
+            if tag.isBool {
+                out.bytes(d != 0 ? ExportEncoder.trueText : ExportEncoder.falseText)
+            } else {
+                number(d, json: true)
+            }
+        }
+    }
+
+    /// The shortest text that reads back as `d`; integral values keep no `.0`. JSON has no NaN
+    /// or infinities: they are `null` there.
+    @inline(__always)
+    func number(_ d: Double, json: Bool) {
+        if d.isFinite, d.magnitude < 1e15, d == d.rounded(.towardZero) {
+            if d == 0, d.sign == .minus {
+                out.byte(45)
+                out.byte(48)
+            } else {
+                out.integer(Int64(d))
+            }
+            return
+        }
+        if !d.isFinite {
+            if json {
+                out.bytes(ExportEncoder.null)
+            } else {
+                out.bytes(Array((d.isNaN ? "NaN" : d > 0 ? "Infinity" : "-Infinity").utf8))
+            }
+            return
+        }
+        var text = d.description
+        text.withUTF8 { out.bytes(UnsafeRawBufferPointer($0)) }
+    }
+
+    // MARK: - Escaping
+
+    static let jsonOpen = Array("{\"ts\":\"".utf8)
+    static let jsonValueKey = Array(",\"value\":".utf8)
+    static let jsonRawKey = Array(",\"raw\":".utf8)
+    static let jsonStatusKey = Array(",\"status\":\"".utf8)
+    static let jsonGoodFractionKey = Array(",\"good_fraction\":".utf8)
+    static let influxValueKey = Array("value=".utf8)
+    static let influxTextKey = Array("value_text=\"".utf8)
+    static let influxStatusKey = Array("status=".utf8)
+    static let null = Array("null".utf8)
+    static let trueText = Array("true".utf8)
+    static let falseText = Array("false".utf8)
+
+    /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+    static func csvField(_ s: String) -> [UInt8] {
+        let utf8 = Array(s.utf8)
+        guard utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return utf8 }
+        var out: [UInt8] = [34]
+        for b in utf8 {
+            if b == 34 { out.append(34) }
+            out.append(b)
+        }
+        out.append(34)
+        return out
+    }
+
+    /// A JSON string literal.
+    static func jsonString(_ s: String) -> [UInt8] {
+        var out: [UInt8] = [34]
+        for b in s.utf8 {
+            switch b {
+            case 34: out += [92, 34]
+            case 92: out += [92, 92]
+            case 10: out += [92, 110]
+            case 13: out += [92, 114]
+            case 9: out += [92, 116]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += [92, 117, 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]]
+            default: out.append(b)
+            }
+        }
+        out.append(34)
+        return out
+    }
+
+    /// Line protocol escaping: measurement names escape commas and spaces; tag keys and values
+    /// also escape `=`.
+    static func influxEscape(_ s: String, equals: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        for b in s.utf8 {
+            if b == 44 || b == 32 || (equals && b == 61) || b == 92 { out.append(92) }
+            if b == 10 { out += [92, 110]; continue }
+            out.append(b)
+        }
+        return out
+    }
+
+    /// A line protocol string field value (without its quotes): `"` and `\` escaped.
+    static func appendEscaped(_ s: String, to out: OutputBuffer, quoteAndBackslash: Bool) {
+        var bytes: [UInt8] = []
+        for b in s.utf8 {
+            if b == 34 || b == 92 { bytes.append(92) }
+            bytes.append(b)
+        }
+        out.bytes(bytes)
+    }
+}

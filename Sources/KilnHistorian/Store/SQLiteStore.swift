@@ -1,0 +1,148 @@
+import CSQLite
+import KilnCore
+
+/// The historian's SQLite file, opened for writing.
+///
+/// One connection, used by the writer thread only (it is created elsewhere and handed over,
+/// hence `@unchecked Sendable`). Readers open their own connections (`HistoryReader`); in WAL
+/// mode they never block this writer, nor it them.
+public final class SQLiteStore: HistorianStore, @unchecked Sendable {
+    public let connection: Connection
+    private let insertSample: Statement
+    private let updateSeen: Statement
+    private let insertGap: Statement
+    private let insertMarker: Statement
+    /// Per tag id, the window start below which compaction found nothing more to do.
+    var compactedUntil: [Int64: Int64] = [:]
+
+    /// Pragmas every connection that writes uses (the C benchmark uses the same).
+    public static let writerPragmas = """
+        PRAGMA journal_mode = WAL;
+        PRAGMA synchronous = NORMAL;
+        PRAGMA cache_size = -32768;
+        PRAGMA temp_store = MEMORY;
+        PRAGMA wal_autocheckpoint = 4096;
+        PRAGMA busy_timeout = 5000;
+        """
+
+    /// Opens (creating when missing) and migrates the historian file at `path`.
+    public init(path: String) throws(HistorianError) {
+        do {
+            connection = try Connection(path: path)
+            try connection.execute(SQLiteStore.writerPragmas, context: "configuring \(path)")
+            let mode = try connection.text("PRAGMA journal_mode")
+            guard mode == "wal" else {
+                throw HistorianError("\(path): the file system refused WAL mode (journal_mode is \(mode ?? "?"))")
+            }
+            try Schema.migrate(connection)
+            insertSample = try connection.prepare(
+                "INSERT OR REPLACE INTO samples (tag, time, value, raw, status) VALUES (?1, ?2, ?3, ?4, ?5)")
+            updateSeen = try connection.prepare(
+                """
+                UPDATE tags SET first_seen = min(coalesce(first_seen, ?2), ?2), last_seen = max(coalesce(last_seen, ?3), ?3)
+                WHERE id = ?1
+                """)
+            insertGap = try connection.prepare(
+                #"INSERT INTO gaps (start, "end", lost, reason) VALUES (?1, ?2, ?3, ?4)"#)
+            insertMarker = try connection.prepare(
+                "INSERT OR REPLACE INTO samples (tag, time, value, raw, status) VALUES (?1, ?2, NULL, NULL, ?3)")
+        } catch let error as SQLiteError {
+            throw HistorianError(error)
+        } catch let error as HistorianError {
+            throw error
+        } catch {
+            throw HistorianError("\(error)")
+        }
+    }
+
+    public func register(_ tags: [TagDescriptor]) throws(HistorianError) -> [Int64] {
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+            let upsert = try connection.prepare(
+                """
+                INSERT INTO tags (device, tag, unit, type, scale, "offset") VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                ON CONFLICT (device, tag) DO UPDATE SET unit = ?3, type = ?4, scale = ?5, "offset" = ?6
+                RETURNING id
+                """)
+            var ids: [Int64] = []
+            ids.reserveCapacity(tags.count)
+            for tag in tags {
+                upsert.bind(1, tag.device)
+                upsert.bind(2, tag.tag)
+                upsert.bind(3, tag.unit)
+                upsert.bind(4, tag.type)
+                upsert.bind(5, tag.scale)
+                upsert.bind(6, tag.offset)
+                guard try upsert.step() else { throw HistorianError("registering \(tag.path): no id returned") }
+                ids.append(upsert.int64(0))
+                upsert.reset()
+            }
+            try connection.execute("COMMIT")
+            return ids
+        } catch let error as SQLiteError {
+            rollback()
+            throw HistorianError(error)
+        } catch let error as HistorianError {
+            rollback()
+            throw error
+        } catch {
+            rollback()
+            throw HistorianError("\(error)")
+        }
+    }
+
+    public func begin() throws(SQLiteError) {
+        try connection.execute("BEGIN")
+    }
+
+    public func insert(tag: Int64, rows: UnsafeBufferPointer<PendingRow>, texts: [String]) throws(SQLiteError) {
+        let s = insertSample
+        s.bind(1, tag)
+        for row in rows {
+            s.bind(2, row.time)
+            SQLiteStore.bind(row.value, to: 3, of: s, texts: texts)
+            SQLiteStore.bind(row.raw, to: 4, of: s, texts: texts)
+            s.bind(5, Int64(row.status))
+            try s.run()
+        }
+    }
+
+    /// Doubles as REAL (NaN becomes NULL: SQLite has no NaN), integers as INTEGER, text as TEXT.
+    @inline(__always)
+    static func bind(_ cell: PendingRow.Cell, to index: Int32, of s: Statement, texts: [String]) {
+        switch cell.kind {
+        case .null: s.bindNull(index)
+        case .real: s.bind(index, Double(bitPattern: cell.bits))
+        case .integer: s.bind(index, Int64(bitPattern: cell.bits))
+        case .text: s.bind(index, texts[Int(cell.bits)])
+        }
+    }
+
+    public func commit(seen: [TagSeen]) throws(SQLiteError) {
+        for entry in seen {
+            updateSeen.bind(1, entry.tag)
+            updateSeen.bind(2, entry.first)
+            updateSeen.bind(3, entry.last)
+            try updateSeen.run()
+        }
+        try connection.execute("COMMIT", context: "committing samples")
+    }
+
+    public func rollback() {
+        if connection.inTransaction { try? connection.execute("ROLLBACK") }
+    }
+
+    public func recordGap(_ gap: Gap, status: UInt32) throws(SQLiteError) {
+        insertGap.bind(1, gap.start)
+        insertGap.bind(2, gap.end)
+        insertGap.bind(3, Int64(gap.lost))
+        insertGap.bind(4, gap.reason)
+        try insertGap.run()
+        for (tag, time) in gap.firstLost.sorted(by: { $0.key < $1.key }) {
+            insertMarker.bind(1, tag)
+            insertMarker.bind(2, time)
+            insertMarker.bind(3, Int64(status))
+            try insertMarker.run()
+        }
+    }
+}
