@@ -1,4 +1,5 @@
 import KilnCore
+import Yams
 
 /// One problem found in a configuration file, printed in the compiler's form so editors jump to it:
 /// `FILE:LINE:COLUMN: error: MESSAGE`.
@@ -31,8 +32,60 @@ public enum ConfigLoader {
     /// - Parameter path: the file to load.
     /// - Throws: `ConfigError` with every problem found in the file and the maps it names.
     public static func load(path: String) throws(ConfigError) -> GatewayConfig {
-        throw ConfigError(diagnostics: [
-            Diagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "not yet implemented")
-        ])
+        try load(path: path, text: nil)
+    }
+
+    /// Loads a gateway config or device map from text in hand, as if read from `path`: the
+    /// diagnostics name `path`, and the maps a gateway config names are read relative to it.
+    ///
+    /// - Parameters:
+    ///   - yaml: the file's contents.
+    ///   - path: where the contents are said to come from.
+    /// - Throws: `ConfigError` with every problem found.
+    public static func load(yaml: String, path: String) throws(ConfigError) -> GatewayConfig {
+        try load(path: path, text: yaml)
+    }
+
+    private static func load(path: String, text: String?) throws(ConfigError) -> GatewayConfig {
+        var reader = ConfigReader(file: path)
+        var config = GatewayConfig(path: path, devices: [])
+        // Device names are unique across every map of a gateway.
+        var deviceNames = NameRegistry()
+        if let root = YAMLFile.compose(path: path, text: text, reader: &reader) {
+            switch ConfigFileKind(root: root) {
+            case .deviceMap:
+                if let fields = reader.root(root, .deviceMap) {
+                    config.devices = reader.deviceMap(fields, names: &deviceNames)
+                }
+            case .gateway:
+                if let fields = reader.root(root, .gateway) {
+                    if let realtime = fields["realtime"] { config.realtime = reader.realtime(realtime) }
+                    if let historian = fields["historian"] { config.historian = reader.historian(historian) }
+                    for map in reader.mapReferences(fields) {
+                        config.devices += loadMap(map, names: &deviceNames, reader: &reader)
+                    }
+                }
+            }
+        }
+        HeapTrim.releaseFreedMemory()
+        let diagnostics = reader.sorted
+        guard diagnostics.isEmpty else { throw ConfigError(diagnostics: diagnostics) }
+        return config
+    }
+
+    /// One map named by a gateway config; its problems are reported against its own path.
+    private static func loadMap(
+        _ map: MapReference, names: inout NameRegistry, reader: inout ConfigReader
+    ) -> [DeviceConfig] {
+        let configFile = reader.file
+        defer { reader.file = configFile }
+        reader.file = map.path
+        guard let root = YAMLFile.compose(path: map.path, reader: &reader) else { return [] }
+        guard ConfigFileKind(root: root) == .deviceMap else {
+            reader.error("'\(map.path)' is a gateway config, not a device map", at: map.entry)
+            return []
+        }
+        guard let fields = reader.root(root, .deviceMap) else { return [] }
+        return reader.deviceMap(fields, names: &names)
     }
 }

@@ -1,6 +1,7 @@
-/// Durations as written in maps: a number followed by `ms`, `s`, `m` or `h` (`500ms`, `1.5s`).
+/// Durations as written in maps: a number followed by `ms`, `s`, `m`, `h` or `d` (`500ms`, `1.5s`,
+/// `365d`; days serve retention periods).
 public enum DurationText {
-    public static let units = ["ms", "s", "m", "h"]
+    public static let units = ["ms", "s", "m", "h", "d"]
 
     /// Parses `text`, or returns nil when it is not a number followed by a known unit.
     public static func parse(_ text: String) -> Duration? {
@@ -14,6 +15,7 @@ public enum DurationText {
         case "s": seconds = number
         case "m": seconds = number * 60
         case "h": seconds = number * 3600
+        case "d": seconds = number * 86400
         default: return nil
         }
         return .nanoseconds(Int64((seconds * 1e9).rounded()))
@@ -22,6 +24,7 @@ public enum DurationText {
     /// The shortest text `parse` reads back as `duration`.
     public static func format(_ duration: Duration) -> String {
         let ns = duration.nanoseconds
+        if ns % 86_400_000_000_000 == 0, ns != 0 { return "\(ns / 86_400_000_000_000)d" }
         if ns % 3_600_000_000_000 == 0, ns != 0 { return "\(ns / 3_600_000_000_000)h" }
         if ns % 60_000_000_000 == 0, ns != 0 { return "\(ns / 60_000_000_000)m" }
         if ns % 1_000_000_000 == 0 { return "\(ns / 1_000_000_000)s" }

@@ -15,6 +15,9 @@ public final class ModbusClient {
     public let unit: Int
     public let timeout: Duration
 
+    /// FD_SETSIZE: the highest descriptor select() can watch, plus one.
+    static let selectLimit: Int32 = 1024
+
     private let context: OpaquePointer
     public private(set) var isConnected = false
     /// Bits come back one byte each from libmodbus; this scratch buffer avoids an allocation a read.
@@ -53,6 +56,16 @@ public final class ModbusClient {
             let error = ModbusClient.lastError(kind: .connect)
             modbus_close(context)
             throw error
+        }
+        // libmodbus waits for replies with select(), which cannot watch a descriptor of 1024 or
+        // more (glibc's fortified FD_SET aborts the process): refuse such a connection cleanly.
+        let socket = modbus_get_socket(context)
+        if socket >= ModbusClient.selectLimit {
+            modbus_close(context)
+            throw ModbusError(
+                kind: .connect, code: EMFILE,
+                message: "socket descriptor \(socket) is beyond select()'s limit of \(ModbusClient.selectLimit) "
+                    + "that libmodbus relies on; poll fewer devices per Kiln process")
         }
         isConnected = true
     }

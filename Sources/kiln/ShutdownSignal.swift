@@ -22,6 +22,14 @@ enum ShutdownSignal {
         }
     }
 
+    /// Suspends until SIGINT or SIGTERM arrives, and returns which.
+    static func wait() async -> Int32 {
+        while true {
+            if let signo = received { return signo }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     /// The signal that asked to stop, or nil.
     static var received: Int32? {
         let s = raisedSignal.load(ordering: .relaxed)

@@ -1,0 +1,45 @@
+import Foundation
+import KilnCore
+import Testing
+
+@testable import KilnConfig
+
+/// Gateway configs: map files and globs relative to the config, in sorted order, each once.
+struct GatewayTests {
+    static let cases = Bundle.module.resourceURL!.appendingPathComponent("Cases").path
+
+    @Test func globsExpandInSortedOrderAndEachMapLoadsOnce() throws {
+        let config = try ConfigLoader.load(path: Self.cases + "/gateway-glob/kiln.yaml")
+        #expect(config.devices.map(\.name) == ["boiler-1", "chiller-1"])
+        #expect(
+            config.devices.map { $0.location?.file } == [
+                Self.cases + "/gateway-glob/maps/a-boiler.yaml", Self.cases + "/gateway-glob/maps/b-chiller.yaml",
+            ])
+        #expect(config.realtime == RealtimeConfig())
+    }
+
+    @Test func aConfigIsToldFromAMapByItsDevicesEntries() throws {
+        let gateway = try ConfigLoader.load(
+            yaml: "devices: [maps/*.yaml]\nrealtime: { policy: rr, priority: 10, lock_memory: true }\n",
+            path: Self.cases + "/gateway-glob/other.yaml")
+        #expect(gateway.devices.count == 2)
+        #expect(gateway.realtime == RealtimeConfig(policy: .rr, priority: 10, lockMemory: true))
+        #expect(gateway.path == Self.cases + "/gateway-glob/other.yaml")
+    }
+
+    @Test func entriesResolveAgainstTheConfigFolder() {
+        #expect(FilePaths.resolve("../devices/*.yaml", relativeTo: "config/kiln.yaml") == "devices/*.yaml")
+        #expect(FilePaths.resolve("maps/a.yaml", relativeTo: "kiln.yaml") == "maps/a.yaml")
+        #expect(FilePaths.resolve("./a.yaml", relativeTo: "/etc/kiln/kiln.yaml") == "/etc/kiln/a.yaml")
+        #expect(FilePaths.resolve("/srv/maps/a.yaml", relativeTo: "config/kiln.yaml") == "/srv/maps/a.yaml")
+        #expect(FilePaths.resolve("../../a.yaml", relativeTo: "config/kiln.yaml") == "../a.yaml")
+        #expect(FilePaths.normalize("/../a//b/./c") == "/a/b/c")
+    }
+
+    @Test func globsSkipFoldersAndOtherExtensions() {
+        let maps = FilePaths.expand(Self.cases + "/gateway-glob/maps/*")
+        #expect(maps.map { ($0 as NSString).lastPathComponent } == ["a-boiler.yaml", "b-chiller.yaml", "notes.txt"])
+        #expect(FilePaths.expand(Self.cases + "/gateway-glob/*").allSatisfy { !$0.hasSuffix("maps") })
+        #expect(FilePaths.expand(Self.cases + "/gateway-glob/maps/*.yml").isEmpty)
+    }
+}
