@@ -1,2 +1,0 @@
-// Placeholder so the target builds; the codecs land here (Point, BlockCodec, ExceptionFilter, Aggregator).
-import KilnCore
