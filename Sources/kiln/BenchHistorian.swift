@@ -1,6 +1,7 @@
 import ArgumentParser
 import KilnCore
 import KilnHistorian
+import KilnSeries
 import Logging
 
 extension KilnCommand {
@@ -8,7 +9,7 @@ extension KilnCommand {
     struct BenchHistorian: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bench-historian", abstract: "Historian benchmark drivers (see tools/bench).",
-            shouldDisplay: false, subcommands: [Ingest.self, Plant.self, Stats.self])
+            shouldDisplay: false, subcommands: [Ingest.self, Init.self, Plant.self])
     }
 }
 
@@ -107,10 +108,123 @@ func format3(_ x: Double) -> String {
 }
 
 extension KilnCommand.BenchHistorian {
+    /// The demo plant's signals through the writer, then compaction: bytes per point.
     struct Plant: AsyncParsableCommand {
-        func run() async throws { throw ValidationError("not yet implemented") }
+        static let configuration = CommandConfiguration(
+            abstract: "Generate hours of the demo plant's signals, compact them, print bytes per point.")
+
+        @Option(help: "The historian file (must not exist).") var db: String
+        @Option(help: "A device map or gateway config with simulate: blocks.") var config = "devices/plant.yaml"
+        @Option(help: "Hours of plant time to generate.") var hours = 6
+        @Flag(help: "Print a line per tag on standard error.") var perTag = false
+
+        func run() async throws {
+            let gateway = try loadConfiguration(config)
+            let logger = Logger(label: "kiln.bench")
+            let store = try SQLiteStore(path: db)
+            var options = HistorianWriter.Options()
+            options.maintenanceInterval = .seconds(86_400 * 365)
+            let writer = HistorianWriter(
+                store: store, tags: TagDescriptor.all(in: gateway), options: options, logger: logger)
+            try writer.start()
+            // Whole UTC hours in the past, so that every window compacts.
+            let start =
+                (WriterClock.wallMicroseconds() / SQLiteStore.blockWindow - Int64(hours) - 48) * SQLiteStore.blockWindow
+            var signals = BenchSignals(config: gateway)
+            var batch: [Sample] = []
+            let step: Int64 = 10_000_000
+            var t = start
+            while t < start + Int64(hours) * 3_600_000_000 {
+                batch.removeAll(keepingCapacity: true)
+                signals.samples(from: t, to: t + step, start: start, into: &batch)
+                writer.submitWaiting(batch)
+                t += step
+            }
+            writer.stop()
+            let points = writer.statistics.rowsWritten
+            let rawBytes = try tableBytes(store.connection, ["samples"])
+            print("plant_points \(points)")
+            print("bytes_per_point_raw \(format3(Double(rawBytes) / Double(points)))")
+
+            let began = ContinuousClock.now
+            var report = MaintenanceReport()
+            repeat {
+                report = try store.maintain(
+                    now: start + Int64(hours + 48) * 3_600_000_000,
+                    policy: RetentionPolicy(rawWindow: 3_600_000_000, retention: nil), budget: .seconds(3600))
+            } while !report.finished
+            let compactSeconds = (ContinuousClock.now - began).seconds
+            print("compaction_points_per_s \(Int(Double(report.pointsCompacted) / max(compactSeconds, 1e-9)))")
+
+            // Per tag: the block bytes and points.
+            let perTagQuery = try store.connection.prepare(
+                """
+                SELECT t.device, t.tag, sum(length(b.data)), sum(b.count) FROM blocks b JOIN tags t ON t.id = b.tag
+                GROUP BY b.tag ORDER BY t.device, t.tag
+                """)
+            var thermalBytes = 0
+            var thermalPoints = 0
+            var allBytes = 0
+            var allPoints = 0
+            while try perTagQuery.step() {
+                let device = perTagQuery.string(0) ?? ""
+                let name = perTagQuery.string(1) ?? ""
+                let bytes = Int(perTagQuery.int64(2))
+                let n = Int(perTagQuery.int64(3))
+                allBytes += bytes
+                allPoints += n
+                let tag = gateway.devices.first { $0.name == device }?.tags.first { $0.name == name }
+                let thermal = tag?.simulation?.target != nil && tag?.type.isNumeric == true
+                if thermal {
+                    thermalBytes += bytes
+                    thermalPoints += n
+                }
+                if perTag {
+                    printError(
+                        "\(device)/\(name) \(tag?.type.rawValue ?? "?") \(thermal ? "thermal" : "-") "
+                            + "\(format3(Double(bytes) / Double(max(n, 1)))) bytes/point over \(n) points")
+                }
+            }
+            let textRows = try store.connection.scalar("SELECT count(*) FROM samples") ?? 0
+            let onDisk = try tableBytes(store.connection, ["blocks", "blocks_by_tag", "blocks_by_end"])
+            print("compacted_points \(allPoints)")
+            print("raw_rows_left_text \(textRows)")
+            print("bytes_per_point_compacted_thermal \(format3(Double(thermalBytes) / Double(max(thermalPoints, 1))))")
+            print("bytes_per_point_compacted_all \(format3(Double(allBytes) / Double(max(allPoints, 1))))")
+            print("bytes_per_point_compacted_on_disk \(format3(Double(onDisk) / Double(max(allPoints, 1))))")
+            // Lossless: every compacted point decodes to exactly what was stored (compaction also
+            // checks each block before it deletes a raw row).
+            print("compaction_lossless \(try verifyBlocks(store.connection))")
+        }
+
+        /// Bytes of the pages holding these tables and indexes (SQLite's dbstat), after a checkpoint.
+        func tableBytes(_ db: Connection, _ names: [String]) throws -> Int {
+            try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            let list = names.map { "'\($0)'" }.joined(separator: ",")
+            return Int(try db.scalar("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN (\(list))") ?? 0)
+        }
+
+        func verifyBlocks(_ db: Connection) throws -> String {
+            let s = try db.prepare("SELECT data, count FROM blocks")
+            while try s.step() {
+                let points = try s.withBlob(0) { bytes in try BlockCodec.decode(bytes) }
+                guard points.count == Int(s.int64(1)) else { return "no" }
+            }
+            return "yes"
+        }
     }
-    struct Stats: AsyncParsableCommand {
-        func run() async throws { throw ValidationError("not yet implemented") }
+
+    /// Creates a historian file with the ingest benchmark's tags, for the C baseline to fill.
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a historian file with the bench tags.")
+
+        @Option(help: "The historian file.") var db: String
+        @Option(help: "Tags.") var tags = 1000
+
+        func run() async throws {
+            let store = try SQLiteStore(path: db)
+            _ = try store.register(
+                (0..<tags).map { TagDescriptor(device: "bench", tag: "t\($0)", unit: "degC", type: "float32") })
+        }
     }
 }

@@ -103,7 +103,9 @@ struct WriterLoop: Sendable {
         }
         // Shutdown: what the filters still hold, then the last commit.
         for i in filters.indices where filters[i] != nil {
+            // A held point was counted as filtered out when it was offered; it is stored after all.
             for p in filters[i]!.flush() {
+                counters.filteredOut.add(-1, ordering: .relaxed)
                 append(i, PendingRow(time: p.time, value: .init(p.value), raw: .init(p.raw), status: p.status))
             }
         }
