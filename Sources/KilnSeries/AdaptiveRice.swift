@@ -24,18 +24,19 @@ struct AdaptiveRice {
     }
 
     /// The Rice parameter for the next residual: ⌊log2(mean)⌋, which measured a little closer
-    /// to the entropy than LOCO-I's ⌈log2(mean)⌉ on polled signals.
+    /// to the entropy than LOCO-I's ⌈log2(mean)⌉ on polled signals. Shifts, not a division.
     @inline(__always)
     var k: Int {
-        let mean = sum / count
-        return mean == 0 ? 0 : 63 - mean.leadingZeroBitCount
+        guard sum >= count else { return 0 }
+        let k = count.leadingZeroBitCount - sum.leadingZeroBitCount
+        return count &<< UInt64(k) > sum ? k - 1 : k
     }
 
     @inline(__always)
     mutating func update(_ z: UInt64) {
-        // Capped so that `sum` stays below 2^62 whatever the residuals.
-        let limit = min(max(sum / count, 1) &<< Self.outlierShift, 1 &<< 57)
-        sum += min(z, limit)
+        // Roughly the mean times 2^outlierShift, capped so that `sum` stays below 2^62.
+        let mean = max(sum &>> UInt64(63 - count.leadingZeroBitCount), 1)
+        sum += min(z, mean &<< Self.outlierShift, 1 &<< 57)
         count += 1
         if count >= Self.window {
             sum >>= 1

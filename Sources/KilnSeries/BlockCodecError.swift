@@ -5,8 +5,12 @@
 public struct BlockCodecError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The class of failure, open for additions like an OPC UA status.
     public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        /// The code's name, as it appears in messages.
         public var rawValue: String
+        /// - Parameter rawValue: the code's name.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The code's name.
+        /// What failed, where, and what it means for the block.
         public var description: String { rawValue }
 
         /// The block ends before the data its header promises.
@@ -36,7 +40,12 @@ public struct BlockCodecError: Error, Sendable, Hashable, CustomStringConvertibl
         self.message = message
     }
 
+    /// What failed, where, and what it means for the block.
     public var description: String {
-        "compressed block is \(code) at byte \(bitOffset / 8): \(message); the block is damaged and its points cannot be read"
+        let consequence =
+            code == .unsupportedVersion
+            ? "a newer Kiln wrote it; read it with that version"
+            : "the block is damaged and its points cannot be read"
+        return "compressed block is \(code) at byte \(bitOffset / 8): \(message); \(consequence)"
     }
 }

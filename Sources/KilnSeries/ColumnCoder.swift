@@ -54,9 +54,13 @@ enum ColumnCoder {
             if let forcing, forcing.mode != plan.mode || forcing.fromHint != plan.fromHint { return }
             if plan.bits < best?.bits ?? .max { best = plan }
         }
+        var exact = false
         for domain in domains(values, grid: grid) {
+            // A grid or float32 that holds every value beats any double's bit pattern.
+            if domain == .ordered, exact, forcing == nil { continue }
             guard let integers = integers(values, domain) else { continue }
             let exceptionBits = integers.reduce(0) { $0 + ($1 == nil ? 64 + 12 : 0) }
+            exact = exact || exceptionBits == 0
             for fromHint in hints == nil ? [false] : [false, true] {
                 let residuals = residuals(integers, domain, hints: fromHint ? hints : nil)
                 let k = AdaptiveRice.initialK(residuals.prefix(32))

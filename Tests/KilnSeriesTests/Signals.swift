@@ -45,14 +45,17 @@ struct ThermalTrace {
     var cycle = 600.0
     /// One standard deviation, engineering units.
     var noise = 0.05
-    /// Reply time: a floor plus an exponential tail with this mean, microseconds.
-    var latencyFloor = 150.0
-    var latencyMean = 60.0
-    /// Share of polls that get a slow reply (a few milliseconds) or no reply at all.
-    var slowReplies = 0.01
-    var missedPolls = 0.001
+    /// Reply time, microseconds: a floor with Gaussian spread, a slow tail (5%, exponential)
+    /// and late replies (1%, 5–15 ms; 0.1%, 50–100 ms), shaped after 150 s of the demo plant
+    /// polled by `kiln run` (offsets from the median: 1% −228, 25% −37, 75% +59, 95% +313,
+    /// 99% +10309 µs).
+    var latencyFloor = 300.0
+    var latencySpread = 70.0
+    var slowTail = 300.0
+    var lateReplies = 0.01
+    var missedPolls = 0.0005
     /// Wall clock against the monotonic schedule, parts per million.
-    var drift = 20.0
+    var drift = 2.0
     /// When set, `value` is an exponential filter of the reading with this time constant
     /// (seconds), as conditioning makes it; otherwise `value == raw`.
     var filter: Double?
@@ -70,10 +73,11 @@ struct ThermalTrace {
             poll += 1
             if Double.random(in: 0..<1, using: &random) < missedPolls { continue }
             let scheduled = Double(poll * period)
-            var latency = latencyFloor - latencyMean * log(Double.random(in: Double.ulpOfOne..<1, using: &random))
-            if Double.random(in: 0..<1, using: &random) < slowReplies {
-                latency += Double.random(in: 1000..<5000, using: &random)
-            }
+            var latency = latencyFloor + latencySpread * random.gaussian()
+            let draw = Double.random(in: 0..<1, using: &random)
+            if draw < 0.05 { latency -= slowTail * log(Double.random(in: Double.ulpOfOne..<1, using: &random)) }
+            if draw < lateReplies { latency += Double.random(in: 5000..<15000, using: &random) }
+            if draw < lateReplies / 10 { latency += Double.random(in: 50000..<100_000, using: &random) }
             let time = start + Int64((scheduled * (1 + drift * 1e-6) + latency).rounded())
             let seconds = scheduled / 1e6
             let target = Int(seconds / cycle) % 2 == 0 ? high : low
