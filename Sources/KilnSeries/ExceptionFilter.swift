@@ -25,6 +25,14 @@
 ///
 /// With `deadband` and `compression` both nil the filter is lossless: ``offer(_:)`` returns each
 /// point at once. Negative settings count as zero.
+///
+/// **How.** One swinging door (Bristol's algorithm, as PI's compression runs it) from the last
+/// stored point, in which each point's tolerance is `c`, widened to `c + d` while the point is
+/// within `d` of that stored value. PI runs exception filtering as a separate stage before
+/// compression and also passes on the point before each exception; its bound is then only
+/// `c + 2d` (a dropped point just inside the deadband on one side, the forwarded point just
+/// inside it on the other). Folding the deadband into the door's tolerance stores the same points
+/// on steps, plateaus and noise, and makes the bound `c + d`.
 public struct ExceptionFilter: Sendable {
     /// Exception deviation, engineering units; nil for none.
     public let deadband: Double?
