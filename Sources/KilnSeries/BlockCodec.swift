@@ -111,14 +111,18 @@ public enum BlockCodec {
         let valueCount = runs.reduce(0) { $0 + ($1.shape.hasValue ? $1.length : 0) }
         let values = valueCount == 0 ? [] : try ColumnCoder.decode(count: valueCount, hints: nil, from: &reader)
 
+        // Each raw reading of its own is predicted from its point's value, when there is one.
         var hints: [Double?] = []
         var v = 0
         for run in runs {
-            for _ in 0..<run.length where run.shape.raw == RunCoder.Shape.rawOwn {
-                hints.append(run.shape.hasValue ? Double(bitPattern: values[v]) : nil)
-                if run.shape.hasValue { v += 1 }
+            if run.shape.raw == RunCoder.Shape.rawOwn {
+                if run.shape.hasValue {
+                    hints.append(contentsOf: values[v..<(v + run.length)].lazy.map { Double(bitPattern: $0) })
+                } else {
+                    hints.append(contentsOf: repeatElement(nil, count: run.length))
+                }
             }
-            if run.shape.raw != RunCoder.Shape.rawOwn, run.shape.hasValue { v += run.length }
+            if run.shape.hasValue { v += run.length }
         }
         let raws = hints.isEmpty ? [] : try ColumnCoder.decode(count: hints.count, hints: hints, from: &reader)
         try reader.expectEnd()
