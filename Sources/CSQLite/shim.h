@@ -14,6 +14,11 @@ static inline int kiln_sqlite3_bind_blob_transient(sqlite3_stmt *stmt, int index
     return sqlite3_bind_blob(stmt, index, bytes, length, SQLITE_TRANSIENT);
 }
 
+// sqlite3_config is variadic, which Swift cannot call. Memory statistics take a global mutex on
+// every allocation; the historian does not read them. Must run before SQLite initializes
+// (SQLITE_MISUSE afterwards, harmlessly).
+static inline int kiln_sqlite3_disable_memstatus(void) { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 static inline int kiln_errno(void) { return errno; }
 
 #endif

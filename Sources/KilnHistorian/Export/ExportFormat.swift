@@ -30,6 +30,7 @@ public final class ExportEncoder {
     private var middle: [UInt8] = []
     private var influxPrefix: [UInt8] = []
     private var cachedSecond: Int64 = .min
+    private var cachedDay: Int = .min
     private var secondText = [UInt8](repeating: 0, count: 20)
     private var lastStatus: UInt32 = .max
     private var statusText: [UInt8] = []
@@ -82,9 +83,15 @@ public final class ExportEncoder {
         case .csv:
             timestamp(p.time)
             out.bytes(middle)
+            let valueStart = out.count
             csvValue(p.value)
+            let valueEnd = out.count
             out.byte(44)
-            csvValue(p.raw)
+            if ExportEncoder.sameBits(p.value, p.raw) {
+                out.repeatBytes(from: valueStart, to: valueEnd)
+            } else {
+                csvValue(p.raw)
+            }
             out.byte(44)
             status(p.status)
             out.byte(13)
@@ -94,9 +101,15 @@ public final class ExportEncoder {
             timestamp(p.time)
             out.bytes(middle)
             out.bytes(ExportEncoder.jsonValueKey)
+            let valueStart = out.count
             jsonValue(p.value)
+            let valueEnd = out.count
             out.bytes(ExportEncoder.jsonRawKey)
-            jsonValue(p.raw)
+            if ExportEncoder.sameBits(p.value, p.raw) {
+                out.repeatBytes(from: valueStart, to: valueEnd)
+            } else {
+                jsonValue(p.raw)
+            }
             out.bytes(ExportEncoder.jsonStatusKey)
             status(p.status)
             out.byte(34)
@@ -194,16 +207,36 @@ public final class ExportEncoder {
         out.byte(90)
     }
 
+    /// The day's `YYYY-MM-DDT` is computed once a day; the time of day by arithmetic.
     private func formatSecond(_ second: Int64) {
         cachedSecond = second
         let days = Int(second >= 0 ? second / 86_400 : (second - 86_399) / 86_400)
+        if days != cachedDay {
+            cachedDay = days
+            let (y, m, d) = TimeExpression.civil(days: days)
+            ExportEncoder.digits(y, 4, into: &secondText, at: 0)
+            secondText[4] = 45
+            ExportEncoder.digits(m, 2, into: &secondText, at: 5)
+            secondText[7] = 45
+            ExportEncoder.digits(d, 2, into: &secondText, at: 8)
+            secondText[10] = 84
+            secondText[13] = 58
+            secondText[16] = 58
+            secondText[19] = 46
+        }
         let rest = Int(second - Int64(days) * 86_400)
-        let (y, m, d) = TimeExpression.civil(days: days)
-        var text = String(y)
-        while text.utf8.count < 4 { text = "0" + text }
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        text += "-\(two(m))-\(two(d))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))."
-        secondText = Array(text.utf8)
+        ExportEncoder.digits(rest / 3600, 2, into: &secondText, at: 11)
+        ExportEncoder.digits(rest / 60 % 60, 2, into: &secondText, at: 14)
+        ExportEncoder.digits(rest % 60, 2, into: &secondText, at: 17)
+    }
+
+    @inline(__always)
+    static func digits(_ v: Int, _ width: Int, into bytes: inout [UInt8], at offset: Int) {
+        var x = v
+        for i in stride(from: offset + width - 1, through: offset, by: -1) {
+            bytes[i] = 48 + UInt8(x % 10)
+            x /= 10
+        }
     }
 
     @inline(__always)
@@ -278,6 +311,17 @@ public final class ExportEncoder {
         }
         var text = d.description
         text.withUTF8 { out.bytes(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Whether raw is the very value (the usual case until conditioning changes it), so that
+    /// its text is copied rather than formatted twice.
+    @inline(__always)
+    static func sameBits(_ a: StoredValue?, _ b: StoredValue?) -> Bool {
+        switch (a, b) {
+        case (.number(let x)?, .number(let y)?): x.bitPattern == y.bitPattern
+        case (.integer(let x)?, .integer(let y)?): x == y
+        default: false
+        }
     }
 
     // MARK: - Escaping

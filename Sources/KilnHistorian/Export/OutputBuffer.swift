@@ -55,6 +55,13 @@ public final class OutputBuffer {
         a.withUnsafeBytes { bytes($0) }
     }
 
+    /// Appends a copy of bytes already in the buffer, `[from, to)`.
+    @inline(__always) func repeatBytes(from: Int, to: Int) {
+        let n = to - from
+        (base + count).update(from: base + from, count: n)
+        count += n
+    }
+
     /// Appends text of any length (flushing as needed).
     public func text(_ s: String) throws(HistorianError) {
         var s = s

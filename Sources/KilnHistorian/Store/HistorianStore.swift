@@ -22,8 +22,17 @@ public protocol HistorianStore: AnyObject, Sendable {
     /// and aggregates show the interval as bad. Runs inside the open transaction.
     func recordGap(_ gap: Gap, status: UInt32) throws(SQLiteError)
 
+    /// Starts and stops whatever the store runs beside the writer (background checkpoints).
+    func startBackgroundWork()
+    func stopBackgroundWork()
+
     /// Compacts and enforces retention for at most `budget`, in its own short transactions.
     func maintain(now: Int64, policy: RetentionPolicy, budget: Duration) throws(SQLiteError) -> MaintenanceReport
+}
+
+extension HistorianStore {
+    public func startBackgroundWork() {}
+    public func stopBackgroundWork() {}
 }
 
 /// A tag's first and last sample times in a committed batch.

@@ -51,6 +51,7 @@ public final class HistorianWriter: Sendable {
     private let logger: Logger
     private let loop: Mutex<WriterLoop?>
     private let thread = Mutex<WriterThread?>(nil)
+    private let store: any HistorianStore
     private let lastDropLog = Atomic<Int64>(Int64.min)
 
     /// - Parameters:
@@ -66,6 +67,7 @@ public final class HistorianWriter: Sendable {
         self.options = options
         self.queue = BatchQueue(capacity: options.queueCapacity)
         self.logger = logger
+        self.store = store
         self.loop = Mutex(
             WriterLoop(
                 store: store, tags: tags, filters: filters, options: options, counters: counters, logger: logger,
@@ -84,6 +86,7 @@ public final class HistorianWriter: Sendable {
     public func start() throws(HistorianError) {
         guard var body = loop.withLock({ $0.take() }) else { return }
         try body.registerTags()
+        store.startBackgroundWork()
         let t = WriterThread()
         let rc = t.start { [body, queue] in
             var loop = body
@@ -128,6 +131,7 @@ public final class HistorianWriter: Sendable {
     public func stop() {
         queue.close()
         thread.withLock { $0?.join() }
+        store.stopBackgroundWork()
     }
 
     public var statistics: HistorianStatistics { counters.snapshot }

@@ -16,6 +16,8 @@ struct WriterLoop: Sendable {
     /// Per flat tag index: the database id, and the exception filter when the tag has one.
     private var ids: [Int64] = []
     private var filters: [ExceptionFilter?]
+    /// `filters[i] != nil`, kept apart: testing the optional itself copies the filter.
+    private let filtered: [Bool]
 
     // MARK: The batch being gathered
     /// Per flat tag index, the rows of the next commit. Rows are inserted tag by tag in id order:
@@ -65,6 +67,7 @@ struct WriterLoop: Sendable {
             }
         }
         self.filters = flatFilters
+        self.filtered = flatFilters.map { $0 != nil }
         pending = Array(repeating: [], count: flat.count)
     }
 
@@ -122,7 +125,7 @@ struct WriterLoop: Sendable {
         var n = 0
         while n < batch.count {
             let i = firstIndex[batch[n].device] + batch[n].tag
-            if filters[i] != nil {
+            if filtered[i] {
                 let s = batch[n]
                 let point = Point(
                     time: s.timestamp, value: s.value?.number, raw: s.raw?.number, status: s.status.rawValue)
