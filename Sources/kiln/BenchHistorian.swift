@@ -113,15 +113,23 @@ extension KilnCommand.BenchHistorian {
         static let configuration = CommandConfiguration(
             abstract: "Generate hours of the demo plant's signals, compact them, print bytes per point.")
 
-        @Option(help: "The historian file (must not exist).") var db: String
+        @Option(help: "The historian file (created, unless --existing).") var db: String
+        @Flag(help: "Compact the samples already in --db (e.g. from kiln run) instead of generating.")
+        var existing = false
         @Option(help: "A device map or gateway config with simulate: blocks.") var config = "devices/plant.yaml"
         @Option(help: "Hours of plant time to generate.") var hours = 6
         @Flag(help: "Print a line per tag on standard error.") var perTag = false
+        @Option(help: "Mean reply latency after each poll deadline, µs.") var latencyUs = 400.0
+        @Option(help: "Standard deviation of the reply time, µs.") var jitterUs = 120.0
 
         func run() async throws {
             let gateway = try loadConfiguration(config)
             let logger = Logger(label: "kiln.bench")
             let store = try SQLiteStore(path: db)
+            if existing {
+                try report(store: store, gateway: gateway, now: WriterClock.wallMicroseconds() + 48 * 3_600_000_000)
+                return
+            }
             var options = HistorianWriter.Options()
             options.maintenanceInterval = .seconds(86_400 * 365)
             let writer = HistorianWriter(
@@ -131,6 +139,8 @@ extension KilnCommand.BenchHistorian {
             let start =
                 (WriterClock.wallMicroseconds() / SQLiteStore.blockWindow - Int64(hours) - 48) * SQLiteStore.blockWindow
             var signals = BenchSignals(config: gateway)
+            signals.latency = latencyUs
+            signals.jitter = jitterUs
             var batch: [Sample] = []
             let step: Int64 = 10_000_000
             var t = start
@@ -141,7 +151,12 @@ extension KilnCommand.BenchHistorian {
                 t += step
             }
             writer.stop()
-            let points = writer.statistics.rowsWritten
+            try report(store: store, gateway: gateway, now: start + Int64(hours + 48) * 3_600_000_000)
+        }
+
+        /// Compacts every window before `now` and prints the figures.
+        func report(store: SQLiteStore, gateway: GatewayConfig, now: Int64) throws {
+            let points = Int(try store.connection.scalar("SELECT count(*) FROM samples") ?? 0)
             let rawBytes = try tableBytes(store.connection, ["samples"])
             print("plant_points \(points)")
             print("bytes_per_point_raw \(format3(Double(rawBytes) / Double(points)))")
@@ -150,16 +165,21 @@ extension KilnCommand.BenchHistorian {
             var report = MaintenanceReport()
             repeat {
                 report = try store.maintain(
-                    now: start + Int64(hours + 48) * 3_600_000_000,
+                    now: now,
                     policy: RetentionPolicy(rawWindow: 3_600_000_000, retention: nil), budget: .seconds(3600))
             } while !report.finished
             let compactSeconds = (ContinuousClock.now - began).seconds
             print("compaction_points_per_s \(Int(Double(report.pointsCompacted) / max(compactSeconds, 1e-9)))")
 
-            // Per tag: the block bytes and points.
+            // Per tag: its blocks' bytes, plus its share of the time columns it uses (a column's
+            // bytes split evenly between the blocks that share it).
             let perTagQuery = try store.connection.prepare(
                 """
-                SELECT t.device, t.tag, sum(length(b.data)), sum(b.count) FROM blocks b JOIN tags t ON t.id = b.tag
+                WITH shares AS (SELECT times, count(*) AS n FROM blocks WHERE times IS NOT NULL GROUP BY times)
+                SELECT t.device, t.tag,
+                       sum(length(b.data) + coalesce(CAST(length(c.data) AS REAL) / s.n, 0)), sum(b.count)
+                FROM blocks b JOIN tags t ON t.id = b.tag
+                LEFT JOIN timecols c ON c.id = b.times LEFT JOIN shares s ON s.times = b.times
                 GROUP BY b.tag ORDER BY t.device, t.tag
                 """)
             var thermalBytes = 0
@@ -169,7 +189,7 @@ extension KilnCommand.BenchHistorian {
             while try perTagQuery.step() {
                 let device = perTagQuery.string(0) ?? ""
                 let name = perTagQuery.string(1) ?? ""
-                let bytes = Int(perTagQuery.int64(2))
+                let bytes = Int(perTagQuery.double(2).rounded())
                 let n = Int(perTagQuery.int64(3))
                 allBytes += bytes
                 allPoints += n
@@ -186,7 +206,12 @@ extension KilnCommand.BenchHistorian {
                 }
             }
             let textRows = try store.connection.scalar("SELECT count(*) FROM samples") ?? 0
-            let onDisk = try tableBytes(store.connection, ["blocks", "blocks_by_tag", "blocks_by_end"])
+            let onDisk = try tableBytes(
+                store.connection,
+                ["blocks", "blocks_by_tag", "blocks_by_end", "timecols", "timecols_by_hash", "timecols_by_end"])
+            let columns = try store.connection.scalar("SELECT count(*) FROM timecols") ?? 0
+            print(
+                "time_columns \(columns) for \(try store.connection.scalar("SELECT count(*) FROM blocks") ?? 0) blocks")
             print("compacted_points \(allPoints)")
             print("raw_rows_left_text \(textRows)")
             print("bytes_per_point_compacted_thermal \(format3(Double(thermalBytes) / Double(max(thermalPoints, 1))))")
@@ -205,10 +230,11 @@ extension KilnCommand.BenchHistorian {
         }
 
         func verifyBlocks(_ db: Connection) throws -> String {
-            let s = try db.prepare("SELECT data, count FROM blocks")
+            let s = try db.prepare(
+                "SELECT b.data, c.data, b.count FROM blocks b LEFT JOIN timecols c ON c.id = b.times")
             while try s.step() {
-                let points = try s.withBlob(0) { bytes in try BlockCodec.decode(bytes) }
-                guard points.count == Int(s.int64(1)) else { return "no" }
+                let points = try HistoryReader.decodeBlock(s, data: 0)
+                guard points.count == Int(s.int64(2)) else { return "no" }
             }
             return "yes"
         }

@@ -41,22 +41,32 @@ struct BenchSignals {
     }
 
     var channels: [Channel]
+    /// Channels read in one Modbus request (one read block of the device's plan): they share
+    /// each cycle's reply time, as the poller stamps a whole block at once.
+    var groups: [(period: Int64, order: Int, channels: [Int])] = []
     var random: Random
     /// Mean and spread of the reply latency added to each poll deadline, µs.
     var latency: Double = 400
     var jitter: Double = 120
 
-    /// Channels for every tag that has a `simulate:` block.
+    /// Channels for every tag, grouped by the device's read plan.
     init(config: GatewayConfig, seed: UInt64 = 42) {
         random = Random(seed: seed)
         channels = []
         for (d, device) in config.devices.enumerated() {
+            var index: [Int: Int] = [:]
             for (t, tag) in device.tags.enumerated() {
                 let simulation = tag.simulation ?? TagSimulation()
+                index[t] = channels.count
                 channels.append(
                     Channel(
                         device: d, tag: t, config: tag, simulation: simulation,
                         period: max(tag.poll.nanoseconds / 1000, 1), level: simulation.value))
+            }
+            for scan in ReadPlanner.plan(device) {
+                for (order, block) in scan.blocks.enumerated() {
+                    groups.append((max(scan.period.nanoseconds / 1000, 1), order, block.tags.compactMap { index[$0] }))
+                }
             }
         }
     }
@@ -93,22 +103,25 @@ struct BenchSignals {
         return Decoding.decode(words: words, tag: c.config)
     }
 
-    /// Samples for every channel whose poll falls in [from, to), in time order per channel;
-    /// channels of one device and period share a timestamp, as one read block does.
+    /// Samples for every read whose poll falls in [from, to): each block's tags share its reply
+    /// time, `latency` (plus `jitter`) after the deadline, blocks of a cycle one after another.
     mutating func samples(from: Int64, to: Int64, start: Int64, into out: inout [Sample]) {
-        for i in channels.indices {
-            var channel = channels[i]
-            defer { channels[i] = channel }
-            let period = channel.period
+        for group in groups {
+            let period = group.period
             var k = (from - start + period - 1) / period
             while start + k * period < to {
                 let deadline = start + k * period
-                let time = deadline + Int64(latency + jitter * random.gaussian()).clamped(0, period / 2)
-                let value = reading(&channel, at: time, start: start)
-                out.append(
-                    Sample(
-                        device: channel.device, tag: channel.tag, value: value, raw: value, status: .good,
-                        timestamp: time))
+                let delay = latency * Double(group.order + 1) + jitter * random.gaussian()
+                let time = deadline + Int64(delay).clamped(0, period / 2)
+                for i in group.channels {
+                    var channel = channels[i]
+                    let value = reading(&channel, at: time, start: start)
+                    channels[i] = channel
+                    out.append(
+                        Sample(
+                            device: channel.device, tag: channel.tag, value: value, raw: value, status: .good,
+                            timestamp: time))
+                }
                 k += 1
             }
         }

@@ -43,6 +43,8 @@ struct CompactionTests {
         #expect(report.finished)
         #expect(report.blocksWritten == 3 * 2)  // three numeric tags, two windows each
         #expect(try store.connection.scalar("SELECT count(*) FROM blocks") == 6)
+        // The three tags were sampled at the same instants: one shared time column per window.
+        #expect(try store.connection.scalar("SELECT count(*) FROM timecols") == 2)
         #expect(
             try store.connection.scalar(
                 "SELECT count(*) FROM samples WHERE time < \(jan1 + 2 * hour) AND tag IN (SELECT id FROM tags WHERE type <> 'string')"
@@ -140,6 +142,7 @@ struct CompactionTests {
         // Cutoff 2 h: the blocks of hours 0 and 1 go, whole; hour 2 stays.
         #expect(report.blocksDropped == 6)
         #expect(try store.connection.scalar("SELECT min(start) FROM blocks") == jan1 + 2 * hour)
+        #expect(try store.connection.scalar("SELECT min(start) FROM timecols") == jan1 + 2 * hour)
         // The string tag's raw rows before the cutoff go too.
         #expect(report.rowsDropped == 3)
         let reader = try HistoryReader(path: db)

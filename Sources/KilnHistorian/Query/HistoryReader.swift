@@ -140,7 +140,10 @@ public final class HistoryReader: @unchecked Sendable {
         row.bind(2, time)
         if try row.step() { best = HistoryReader.point(row) }
         let block = try connection.prepare(
-            "SELECT data FROM blocks WHERE tag = ?1 AND start < ?2 AND first < ?2 ORDER BY start DESC LIMIT 1")
+            """
+            SELECT b.data, c.data FROM blocks b LEFT JOIN timecols c ON c.id = b.times
+            WHERE b.tag = ?1 AND b.start < ?2 AND b.first < ?2 ORDER BY b.start DESC LIMIT 1
+            """)
         block.bind(1, tag.id)
         block.bind(2, time)
         if try block.step() {
@@ -161,7 +164,10 @@ public final class HistoryReader: @unchecked Sendable {
         row.bind(2, time)
         if try row.step() { best = HistoryReader.point(row) }
         let block = try connection.prepare(
-            "SELECT data FROM blocks WHERE tag = ?1 AND start > ?3 AND last >= ?2 ORDER BY start LIMIT 1")
+            """
+            SELECT b.data, c.data FROM blocks b LEFT JOIN timecols c ON c.id = b.times
+            WHERE b.tag = ?1 AND b.start > ?3 AND b.last >= ?2 ORDER BY b.start LIMIT 1
+            """)
         block.bind(1, tag.id)
         block.bind(2, time)
         block.bind(3, time - SQLiteStore.blockWindow)
@@ -237,9 +243,15 @@ public final class HistoryReader: @unchecked Sendable {
         Point(time: p.time, value: p.value?.number, raw: p.raw?.number, status: p.status)
     }
 
+    /// The points of a block row selected as `blocks.data, timecols.data` from column `data` on.
+    public static func decodeBlock(_ s: Statement, data: Int32) throws(HistorianError) -> [Point] {
+        try decode(s, data)
+    }
+
+    /// The points of a block row selected as `data, times data`.
     static func decode(_ s: Statement, _ column: Int32) throws(HistorianError) -> [Point] {
         do {
-            return try s.withBlob(column) { bytes throws(BlockCodecError) in try BlockCodec.decode(bytes) }
+            return try SQLiteStore.decodeBlock(s, data: column, times: column + 1)
         } catch {
             throw HistorianError("a compacted block does not decode (\(error)); the file may be damaged")
         }
@@ -256,7 +268,10 @@ struct BlockCursor {
 
     init(_ reader: HistoryReader, tag: Int64, from: Int64, to: Int64) throws {
         statement = try reader.connection.prepare(
-            "SELECT data FROM blocks WHERE tag = ?1 AND start > ?4 AND start < ?3 AND last >= ?2 AND first < ?3 ORDER BY start"
+            """
+            SELECT b.data, c.data FROM blocks b LEFT JOIN timecols c ON c.id = b.times
+            WHERE b.tag = ?1 AND b.start > ?4 AND b.start < ?3 AND b.last >= ?2 AND b.first < ?3 ORDER BY b.start
+            """
         )
         statement.bind(1, tag)
         statement.bind(2, from)

@@ -127,7 +127,7 @@ public final class Statement: @unchecked Sendable {
     }
 
     /// The column's bytes, valid until the next step or reset.
-    public func withBlob<R>(_ column: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    public func withBlob<R, E: Error>(_ column: Int32, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         let base = sqlite3_column_blob(handle, column)
         let count = Int(sqlite3_column_bytes(handle, column))
         return try body(UnsafeRawBufferPointer(start: base, count: count))
@@ -135,7 +135,9 @@ public final class Statement: @unchecked Sendable {
 
     /// The column's UTF-8 bytes, valid until the next step or reset.
     @inline(__always)
-    public func withText<R>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    public func withText<R, E: Error>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E)
+        -> R
+    {
         let base = sqlite3_column_text(handle, column)
         let count = Int(sqlite3_column_bytes(handle, column))
         return try body(UnsafeBufferPointer(start: base, count: count))

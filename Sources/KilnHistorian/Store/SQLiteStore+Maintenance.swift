@@ -43,6 +43,9 @@ extension SQLiteStore {
                 try rows.run()
                 report.rowsDropped += connection.changes
             }
+            let columns = try connection.prepare(#"DELETE FROM timecols WHERE "end" <= ?1"#)
+            columns.bind(1, cutoff)
+            try columns.run()
             let gaps = try connection.prepare(#"DELETE FROM gaps WHERE "end" < ?1"#)
             gaps.bind(1, cutoff)
             try gaps.run()
@@ -135,14 +138,17 @@ extension SQLiteStore {
             }
             let moved = rows.count
             let points = try merged(rows, intoBlockOf: tag, start: start)
-            let data = BlockCodec.encode(points, grid: grid)
-            guard let check = try? BlockCodec.decode(data), SQLiteStore.identical(check, points) else {
+            let times = BlockLayout.times(points)
+            let values = BlockLayout.values(points, grid: grid)
+            guard let check = try? BlockLayout.join(times: times, values: values), SQLiteStore.identical(check, points)
+            else {
                 // Never trade history for space: keep the raw rows.
                 rollback()
                 return nil
             }
+            let timeColumn = try sharedTimeColumn(times, start: start, end: end, count: points.count)
             let write = try connection.prepare(
-                #"INSERT OR REPLACE INTO blocks (tag, start, "end", first, last, count, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"#
+                #"INSERT OR REPLACE INTO blocks (tag, start, "end", first, last, count, data, times) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"#
             )
             write.bind(1, tag)
             write.bind(2, start)
@@ -150,8 +156,13 @@ extension SQLiteStore {
             write.bind(4, points.first!.time)
             write.bind(5, points.last!.time)
             write.bind(6, Int64(points.count))
-            write.bind(7, data)
+            write.bind(7, values)
+            write.bind(8, timeColumn)
             try write.run()
+            // A merge may leave the window's previous time column unused.
+            try connection.execute(
+                "DELETE FROM timecols WHERE start = \(start) AND id NOT IN (SELECT times FROM blocks WHERE start = \(start) AND times IS NOT NULL)"
+            )
             let delete = try connection.prepare("DELETE FROM samples WHERE tag = ?1 AND time >= ?2 AND time < ?3")
             delete.bind(1, tag)
             delete.bind(2, start)
@@ -165,16 +176,40 @@ extension SQLiteStore {
         }
     }
 
+    /// The id of the window's time column holding exactly `times`, stored now if new.
+    private func sharedTimeColumn(_ times: [UInt8], start: Int64, end: Int64, count: Int) throws(SQLiteError) -> Int64 {
+        let hash = BlockLayout.hash(times)
+        let find = try connection.prepare("SELECT id, data FROM timecols WHERE start = ?1 AND hash = ?2")
+        find.bind(1, start)
+        find.bind(2, hash)
+        while try find.step() {
+            if find.withBlob(1, { $0.elementsEqual(times) }) { return find.int64(0) }
+        }
+        let insert = try connection.prepare(
+            #"INSERT INTO timecols (start, "end", hash, count, data) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"#)
+        insert.bind(1, start)
+        insert.bind(2, end)
+        insert.bind(3, hash)
+        insert.bind(4, Int64(count))
+        insert.bind(5, times)
+        guard try insert.step() else {
+            throw SQLiteError(code: SQLITE_INTERNAL, message: "no id for a new time column", context: "compacting")
+        }
+        return insert.int64(0)
+    }
+
     /// `rows` merged with the points of the block already stored for the window; a raw row wins
     /// over a block point at the same time.
     private func merged(_ rows: [Point], intoBlockOf tag: Int64, start: Int64) throws(SQLiteError) -> [Point] {
-        let existing = try connection.prepare("SELECT data FROM blocks WHERE tag = ?1 AND start = ?2")
+        let existing = try connection.prepare(
+            "SELECT b.data, c.data FROM blocks b LEFT JOIN timecols c ON c.id = b.times WHERE b.tag = ?1 AND b.start = ?2"
+        )
         existing.bind(1, tag)
         existing.bind(2, start)
         guard try existing.step() else { return rows }
         let old: [Point]
         do {
-            old = try existing.withBlob(0) { bytes throws(BlockCodecError) in try BlockCodec.decode(bytes) }
+            old = try SQLiteStore.decodeBlock(existing, data: 0, times: 1)
         } catch {
             throw SQLiteError(
                 code: SQLITE_CORRUPT, message: "block of tag \(tag) at \(start) does not decode: \(error)",
@@ -195,6 +230,16 @@ extension SQLiteStore {
             }
         }
         return out
+    }
+
+    /// A block's points from a row holding its data and its time column (NULL when it has none).
+    static func decodeBlock(_ s: Statement, data: Int32, times: Int32) throws(BlockCodecError) -> [Point] {
+        if s.isNull(times) {
+            return try s.withBlob(data) { bytes throws(BlockCodecError) in try BlockCodec.decode(bytes) }
+        }
+        return try s.withBlob(times) { t throws(BlockCodecError) in
+            try s.withBlob(data) { v throws(BlockCodecError) in try BlockLayout.join(times: t, values: v) }
+        }
     }
 
     /// A stored cell as a block number: `.some(nil)` for NULL, nil when a block cannot hold it exactly.

@@ -2,10 +2,6 @@ import CSQLite
 import KilnCore
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The historian's SQLite file, opened for writing.
 ///
 /// One connection, used by the writer thread only (it is created elsewhere and handed over,
@@ -43,7 +39,7 @@ public final class SQLiteStore: HistorianStore, @unchecked Sendable {
 
     public func startBackgroundWork() {
         checkpointer.withLock { current in
-            guard current == nil, getenv("KILN_AB_NOBG") == nil, let c = try? Checkpointer(path: connection.path) else {
+            guard current == nil, let c = try? Checkpointer(path: connection.path) else {
                 return
             }
             try? connection.execute("PRAGMA wal_autocheckpoint = \(SQLiteStore.backstopCheckpointPages)")

@@ -61,7 +61,22 @@ public enum Schema {
             SELECT t.device, t.tag, strftime('%Y-%m-%dT%H:%M:%f', s.time / 1e6, 'unixepoch') || 'Z' AS ts,
                    s.time, s.value, s.raw, s.status
             FROM samples s JOIN tags t ON t.id = s.tag;
+        """,
+        // 2: tags read in one Modbus request share their timestamps: a block may keep its times
+        // in a shared, content-addressed time column (blocks.times) and only its values in data.
         """
+        CREATE TABLE timecols (
+            id INTEGER PRIMARY KEY,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            hash INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            data BLOB NOT NULL
+        );
+        CREATE INDEX timecols_by_hash ON timecols (start, hash);
+        CREATE INDEX timecols_by_end ON timecols ("end");
+        ALTER TABLE blocks ADD COLUMN times INTEGER REFERENCES timecols (id);
+        """,
     ]
 
     /// Brings the file to the current version, each step in its own transaction.
