@@ -85,7 +85,7 @@ struct WriterLoop: Sendable {
     mutating func registerTags() throws(HistorianError) {
         ids = try store.register(tags)
         insertOrder = ids.indices.sorted { ids[$0] < ids[$1] }
-        nextMaintenance = WriterClock.monotonicNanoseconds() + 5_000_000_000
+        nextMaintenance = WriterClock.monotonicNanoseconds() + options.maintenanceInterval.nanoseconds
     }
 
     // MARK: - The loop
