@@ -144,6 +144,10 @@ public final class ModbusClient {
             return ModbusError(kind: .exception(UInt8(code - base)), code: code, message: message)
         }
         switch code {
+        case EINPROGRESS where fallback == .connect:
+            // libmodbus 3.1.6 returns from a timed-out connect without setting errno, leaving the
+            // non-blocking connect's EINPROGRESS behind.
+            return ModbusError(kind: .connect, code: ETIMEDOUT, message: String(cString: strerror(ETIMEDOUT)))
         case ETIMEDOUT:
             return ModbusError(kind: fallback == .connect ? .connect : .timeout, code: code, message: message)
         case ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL, EINVAL:

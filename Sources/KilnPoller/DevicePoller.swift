@@ -47,7 +47,7 @@ public final class DevicePoller: Sendable {
         nonisolated(unsafe) let owned = session
         let rc = thread.start {
             onPriority(Realtime.applyToCurrentThread(realtime))
-            DevicePoller.loop(session: owned, phase: phase, queue: queue, counters: counters)
+            DevicePoller.loop(session: owned, phase: phase, queue: queue, counters: counters, thread: thread)
             owned.close()
         }
         if rc != 0 {
@@ -73,7 +73,7 @@ public final class DevicePoller: Sendable {
     }
 
     private static func loop(
-        session: DeviceSession, phase: Duration, queue: SampleQueue, counters: PollerCounters
+        session: DeviceSession, phase: Duration, queue: SampleQueue, counters: PollerCounters, thread: PollerThread
     ) {
         let periods = session.scanClasses.map { $0.period.nanoseconds }
         let start = Clocks.monotonicNanoseconds() + phase.nanoseconds
@@ -83,11 +83,11 @@ public final class DevicePoller: Sendable {
         while !counters.stopping.load(ordering: .acquiring) {
             guard let next = deadlines.min() else {
                 // A device without tags has nothing to poll: just wait to be stopped.
-                Clocks.sleep(untilMonotonic: Clocks.monotonicNanoseconds() + 3_600_000_000_000)
+                thread.sleep(untilMonotonic: Clocks.monotonicNanoseconds() + 3_600_000_000_000)
                 continue
             }
             if Clocks.monotonicNanoseconds() < next {
-                Clocks.sleep(untilMonotonic: next)
+                thread.sleep(untilMonotonic: next)
                 continue  // re-check: woken early by a signal, or due now
             }
             let cycleStart = Clocks.monotonicNanoseconds()

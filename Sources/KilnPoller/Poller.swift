@@ -35,7 +35,6 @@ public final class Poller: Sendable {
                 logger.info("lock_memory: all memory locked (mlockall)")
             }
         }
-        PollerThread.installWakeSignal()
         let count = max(pollers.count, 1)
         for (i, poller) in pollers.enumerated() {
             let shortest = poller.device.tags.map(\.poll).min() ?? poller.device.poll

@@ -20,10 +20,14 @@ final class PollerThread: @unchecked Sendable {
 
     private(set) var handle: pthread_t = 0
     private let finished = Atomic<Bool>(false)
+    /// True while the thread sleeps in `sleep(untilMonotonic:)`: only then may the wake signal
+    /// be sent, since a signal during libmodbus I/O would fail that call with EINTR.
+    private let sleeping = Atomic<Bool>(false)
     private var started = false
 
     /// Starts `body` on a new thread. Returns the pthread_create error code, or 0.
     func start(_ body: @escaping () -> Void) -> Int32 {
+        PollerThread.installWakeSignal()
         var attr = pthread_attr_t()
         pthread_attr_init(&attr)
         defer { pthread_attr_destroy(&attr) }
@@ -38,6 +42,12 @@ final class PollerThread: @unchecked Sendable {
         let rc = pthread_create(
             &handle, &attr,
             { context in
+                // A new thread inherits its creator's signal mask; created from async code that is a
+                // libdispatch worker's, which blocks the wake signal. Unblock it so stop is prompt.
+                var wake = sigset_t()
+                sigemptyset(&wake)
+                sigaddset(&wake, PollerThread.wakeSignal)
+                pthread_sigmask(SIG_UNBLOCK, &wake, nil)
                 let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
                 body.run()
                 return nil
@@ -50,13 +60,23 @@ final class PollerThread: @unchecked Sendable {
         return rc
     }
 
-    /// Interrupts a sleep of the thread (see `PollerThread.installWakeSignal`).
-    func wake() {
-        if started { pthread_kill(handle, PollerThread.wakeSignal) }
+    /// Sleeps the calling thread (which must be this one) until the monotonic deadline, or until
+    /// `wake()`.
+    func sleep(untilMonotonic deadline: Int64) {
+        sleeping.store(true, ordering: .sequentiallyConsistent)
+        Clocks.sleep(untilMonotonic: deadline)
+        sleeping.store(false, ordering: .sequentiallyConsistent)
     }
 
-    /// Waits for the thread to end, re-sending the wake signal meanwhile: a signal that lands
-    /// just before the thread enters its sleep would otherwise leave it asleep a whole period.
+    /// Interrupts the thread's `sleep(untilMonotonic:)`, if it is in one.
+    func wake() {
+        if started, sleeping.load(ordering: .sequentiallyConsistent) {
+            pthread_kill(handle, PollerThread.wakeSignal)
+        }
+    }
+
+    /// Waits for the thread to end, re-sending the wake signal while it sleeps: a signal that
+    /// lands just before the thread enters its sleep would otherwise leave it asleep a whole period.
     func join() {
         guard started else { return }
         while !finished.load(ordering: .acquiring) {
@@ -67,6 +87,8 @@ final class PollerThread: @unchecked Sendable {
         started = false
     }
 
+    private static let wakeSignalInstalled = Atomic<Bool>(false)
+
     /// The signal that interrupts a poller's `clock_nanosleep` so that stopping is immediate
     /// rather than up to one (possibly long) poll period later.
     static let wakeSignal = SIGUSR2
@@ -74,6 +96,7 @@ final class PollerThread: @unchecked Sendable {
     /// Installs a handler that does nothing, without SA_RESTART, so the signal makes a sleeping
     /// poller return EINTR. libmodbus retries its own select() on EINTR.
     static func installWakeSignal() {
+        guard !wakeSignalInstalled.exchange(true, ordering: .acquiringAndReleasing) else { return }
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in }
         sigemptyset(&action.sa_mask)

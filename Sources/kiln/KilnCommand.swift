@@ -9,4 +9,23 @@ struct KilnCommand: AsyncParsableCommand {
             Check.self, Read.self, Probe.self, Simulate.self, Run.self, Export.self, Bench.self, BenchHistorian.self,
         ]
     )
+
+    /// Runs the command, exiting 1 on usage errors (argument parser's default is 64, EX_USAGE):
+    /// Kiln's commands promise 0, 1 or 2.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                printError(fullMessage(for: error))
+                exit(withError: ExitCode(1))
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -1,6 +1,0 @@
-import KilnCore
-import Testing
-
-struct IntegrationPlaceholder {
-    @Test func placeholder() { #expect(Decoding.ascii([0x4142]) == "AB") }
-}
