@@ -52,7 +52,9 @@ extension KilnCommand {
         func run() async throws {
             do {
                 try export()
-            } catch let error as HistorianError {
+            } catch let error as ExitCode {
+                throw error
+            } catch {
                 printError("error: \(error)")
                 throw ExitCode(1)
             }

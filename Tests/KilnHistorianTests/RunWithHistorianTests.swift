@@ -100,5 +100,15 @@ struct RunWithHistorianTests {
         }
         #expect(try reader.tag("boiler-1/supply_temp").descriptor.unit == "degC")
         #expect(try runTool(["sqlite3", dir.file("history.db"), "PRAGMA integrity_check"]).out == "ok\n")
+
+        // kiln export finds the file through the gateway config.
+        let export = try runTool([
+            try kilnBinary(), "export", dir.file("kiln.yaml"), "--from", "-1h", "--tag", "boiler-1/burner_on",
+        ])
+        #expect(export.status == 0, Comment(rawValue: export.err))
+        let lines = export.out.split(separator: "\r\n")
+        #expect(lines.first == "ts,device,tag,value,raw,status")
+        #expect(lines.count >= 6)
+        #expect(lines.dropFirst().allSatisfy { $0.hasSuffix(",boiler-1,burner_on,true,true,Good") })
     }
 }

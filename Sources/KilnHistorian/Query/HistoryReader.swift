@@ -29,6 +29,11 @@ public final class HistoryReader: @unchecked Sendable {
             guard version <= Schema.version else {
                 throw HistorianError("\(path) was written by a newer Kiln (schema \(version)); use that version")
             }
+            guard version == Schema.version else {
+                throw HistorianError(
+                    "\(path) has schema \(version), this Kiln reads \(Schema.version): start this version's "
+                        + "`kiln run` on it once (the writer upgrades the file), then export")
+            }
         } catch let error as SQLiteError {
             throw HistorianError("\(path): \(error.message); is it a Kiln historian file?", sqlite: error)
         } catch let error as HistorianError {
