@@ -150,16 +150,28 @@ struct BlockCodecTests {
         try reader.expectEnd()
     }
 
-    @Test func rawIsCodedAgainstTheConditionedValue() throws {
+    @Test func rawIsCodedAgainstTheConditionedValueWhenThatIsCheaper() throws {
+        // At a steady temperature the conditioned value tracks the noise-free signal, so raw
+        // minus value is the noise alone; previous raw minus raw is the noise twice.
         var trace = ThermalTrace()
+        trace.low = 50
+        trace.high = 50
         trace.filter = 5
         let points = trace.points(2000, seed: 5)
         let both = BlockCodec.encode(points).count
         let valueOnly = BlockCodec.encode(points.map { Point(time: $0.time, value: $0.value, raw: nil) }).count
         let rawOnly = BlockCodec.encode(points.map { Point(time: $0.time, value: nil, raw: $0.raw) }).count
         let timeOnly = BlockCodec.encode(points.map { Point(time: $0.time, value: nil, raw: nil) }).count
-        // Coding raw against the value costs less than coding it on its own.
         #expect(both - valueOnly < rawOnly - timeOnly)
+        // In a transient the filter lags, and the encoder falls back to the previous raw reading.
+        trace.low = 20
+        trace.high = 82
+        let transient = trace.points(2000, seed: 5)
+        let rawAlone = BlockCodec.encode(transient.map { Point(time: $0.time, value: nil, raw: $0.raw) }).count
+        let times = BlockCodec.encode(transient.map { Point(time: $0.time, value: nil, raw: nil) }).count
+        let withValue = BlockCodec.encode(transient).count
+        let valueAlone = BlockCodec.encode(transient.map { Point(time: $0.time, value: $0.value, raw: nil) }).count
+        #expect(withValue - valueAlone <= rawAlone - times)
     }
 
     @Test func inputNeedNotBeAnArray() throws {
