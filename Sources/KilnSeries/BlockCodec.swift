@@ -1,12 +1,13 @@
 /// Lossless compression of a block of points: one tag over one time window.
 ///
 /// Gorilla-style (Pelkonen et al., VLDB 2015), tuned for polled industrial signals:
-/// - times: predicted from the block's nominal period (see ``TimePredictor``) and coded as
-///   adaptive Rice residuals, so the reply-time jitter of a polled tag costs what it must and a
-///   regular series almost nothing;
-/// - status and which of value/raw each point has: run-length coded (``RunCoder``);
+/// - times: predicted from the block's nominal period (`TimePredictor`) and coded as
+///   adaptive Rice residuals, so the reply-time jitter of a polled tag costs what it must (about
+///   ten bits per point on the demo plant) and a perfectly regular series one bit;
+/// - status and which of value/raw each point has: run-length coded (`RunCoder`);
 /// - values: integer residuals in the domain that fits the column — scaled-integer grid,
-///   float32 or any double — or Gorilla's XOR code, whichever is smallest (``ColumnCoder``);
+///   float32 or any double — Gorilla's XOR code, or runs of equal values, whichever is smallest
+///   (`ColumnCoder`);
 /// - raw readings: a run flag when bit-equal to the value (the common case), otherwise a column
 ///   of their own that may predict each raw reading from its conditioned value.
 ///
@@ -16,6 +17,11 @@
 /// first) holding the time column, the runs, the value column and the raw column, zero-padded to a
 /// byte. Decoding checks every field and throws ``BlockCodecError`` on damaged input; it cannot
 /// trap, and its work is bounded by the input's size.
+///
+/// What a point costs is mostly what it carries: a noisy float32 reading holds about
+/// `log2(σ·√(2πe) / ulp)` bits of noise (17 for σ 0.05 around 20 °C) that no lossless code can
+/// drop; a scaled integer with noise below its step, a bool or a counter costs little beyond its
+/// time. `BlockCodecSizeTests` prints both, with that floor, for the demo plant's temperatures.
 public enum BlockCodec {
     /// The format version this build writes and reads.
     public static let version: UInt8 = 1
