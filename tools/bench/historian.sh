@@ -32,10 +32,10 @@ period=1000000
 
 value() { awk -v n="$1" '$1 == n { print $2 }'; }
 
-# ── Ingest: Kiln's writer and the C loop, alternating, best of two each (the machine is shared).
+# ── Ingest: Kiln's writer and the C loop, alternating, best of three each (the machine is shared).
 best_kiln=0
 best_c=0
-for round in 1 2; do
+for round in 1 2 3; do
     rm -f "$out"/hist-kiln.db* "$out"/hist-c.db*
     k=$("$KILN_BIN" bench-historian ingest --db "$out/hist-kiln.db" --tags $tags --points $ingest_points \
         --batch-rows $batch --start $start 2>/dev/null | value ingest_points_per_s)
