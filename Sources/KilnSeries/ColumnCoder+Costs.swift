@@ -39,12 +39,12 @@ extension ColumnCoder {
     static func residuals(_ integers: [Int64?], _ domain: ValueDomain, hints: [Double?]?) -> [UInt64] {
         var residuals: [UInt64] = []
         residuals.reserveCapacity(integers.count)
-        var previous: Int64 = 0
+        var predictor = ValuePredictor()
         for (i, k) in integers.enumerated() {
             guard let k else { continue }
-            let prediction = hints?[i].flatMap(domain.nearest) ?? previous
+            let prediction = hints?[i].flatMap(domain.nearest) ?? predictor.predict()
             residuals.append(domain.residual(k, prediction))
-            previous = k
+            predictor.update(k)
         }
         return residuals
     }

@@ -88,7 +88,7 @@ extension ColumnCoder {
         var values: [UInt64] = []
         values.reserveCapacity(count)
         var rice = AdaptiveRice(k: Int(try reader.read(6)))
-        var previous: Int64 = 0
+        var predictor = ValuePredictor()
         var next = 0
         for i in 0..<count {
             if next < exceptions.count, exceptions[next].index == i {
@@ -96,9 +96,10 @@ extension ColumnCoder {
                 next += 1
                 continue
             }
-            let prediction = hints?[i].flatMap(domain.nearest) ?? previous
-            previous = domain.integer(residual: try reader.readRice(&rice), prediction)
-            values.append(domain.bits(previous))
+            let prediction = hints?[i].flatMap(domain.nearest) ?? predictor.predict()
+            let k = domain.integer(residual: try reader.readRice(&rice), prediction)
+            predictor.update(k)
+            values.append(domain.bits(k))
         }
         return values
     }

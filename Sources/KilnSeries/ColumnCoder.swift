@@ -1,9 +1,10 @@
 /// Codes one column of doubles (the values, or the raw readings that differ from them).
 ///
 /// The encoder tries every domain that fits the column — a scaled-integer grid, float32, any
-/// double — and the Gorilla XOR code, each predicting from the previous entry or, for raw
-/// readings, from the point's conditioned value, and runs of equal values (bools, counters,
-/// set points), and keeps the cheapest. Layout:
+/// double — each predicting from the entries before it (`ValuePredictor`) or, for raw readings,
+/// from the point's conditioned value; the Gorilla XOR code against the previous entry or the
+/// conditioned value; and runs of equal values (bools, counters, set points). It keeps the
+/// cheapest. Layout:
 ///
 ///     mode (3 bits: 0 grid, 1 float32, 2 ordered double, 3 XOR, 4 runs)
 ///     grid only: 1 bit explicit; then scale and offset (64 + 64 bits), or a 5-bit table index
