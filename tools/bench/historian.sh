@@ -81,6 +81,23 @@ for format in jsonl influx; do
     python3 -c "print('export_${format}_rows_per_s %.0f' % ($export_points / $f))"
 done
 
+# ── kill -9 in the middle of heavy ingest (200,000 points/s, flush 1s): integrity and loss.
+rm -f "$out"/hist-crash.db*
+"$KILN_BIN" bench-historian ingest --db "$out/hist-crash.db" --tags 100 --points 0 --rate 200000 \
+    --period 0.5ms --flush 1s > "$out/hist-crash.log" 2>/dev/null &
+crash_pid=$!
+sleep 5
+kill -9 $crash_pid
+wait $crash_pid 2>/dev/null || true
+echo "crash_integrity_check $(sqlite3 "$out/hist-crash.db" 'PRAGMA integrity_check')"
+python3 - "$out/hist-crash.log" "$(sqlite3 "$out/hist-crash.db" 'SELECT max(time) FROM samples')" <<'PY'
+import sys
+submitted = [int(l.split()[1]) for l in open(sys.argv[1]) if l.startswith("ingest_submitted_through_us ")]
+stored = int(sys.argv[2])
+print("crash_flush_seconds 1")
+print(f"crash_loss_seconds {max(0, submitted[-1] - stored) / 1e6:.3f}")
+PY
+
 # ── Bytes per point: the demo plant's signals, raw and compacted.
 "$KILN_BIN" bench-historian plant --db "$out/hist-plant.db" --config devices/plant.yaml \
     --hours $($quick && echo 3 || echo 12) 2>/dev/null
