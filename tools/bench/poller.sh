@@ -299,6 +299,8 @@ if phase jitter; then
     figure jitter_p50_kiln_us "$(awk '$1 == "jitter_p50_us" { print $2 }' "$OUT/jitter.txt")"
     figure jitter_p99_kiln_us "$(awk '$1 == "jitter_p99_us" { print $2 }' "$OUT/jitter.txt")"
     figure jitter_max_kiln_us "$(awk '$1 == "jitter_max_us" { print $2 }' "$OUT/jitter.txt")"
+    figure jitter_p99_median_second_kiln_us "$(awk '$1 == "jitter_p99_median_second_us" { print $2 }' "$OUT/jitter.txt")"
+    figure jitter_p99_worst_second_kiln_us "$(awk '$1 == "jitter_p99_worst_second_us" { print $2 }' "$OUT/jitter.txt")"
     figure jitter_intervals "$(awk '$1 == "jitter_intervals" { print $2 }' "$OUT/jitter.txt")"
     figure cyclictest_p50_us "$(awk '$1 == "cyclictest_p50_us" { print $2 }' "$OUT/cyclictest-stats.txt")"
     figure cyclictest_p99_us "$(awk '$1 == "cyclictest_p99_us" { print $2 }' "$OUT/cyclictest-stats.txt")"
