@@ -148,3 +148,35 @@ struct IngestTests {
         #expect(throws: HistorianError.self) { _ = try HistoryReader(path: db) }
     }
 }
+
+extension IngestTests {
+    /// A reader in the middle of a long read (an export holds its snapshot) never stalls commits.
+    @Test(.timeLimit(.minutes(1)))
+    func aReaderMidExportNeverBlocksTheWriter() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let db = dir.file("h.db")
+        try writeThroughWriter(db, batches: [(0..<5000).map { sample(0, jan1 + Int64($0) * second, .double(1)) }])
+        let store = try SQLiteStore(path: db)
+        let writer = HistorianWriter(
+            store: store, tags: testTags(), options: HistorianWriter.Options(flush: .milliseconds(50)),
+            logger: quietLogger)
+        try writer.start()
+        defer { writer.stop() }
+        let reader = try HistoryReader(path: db)
+        var seen = 0
+        try reader.forEachPoint(of: reader.tag("boiler-1/supply_temp"), from: jan1, to: jan1 + 2 * hour) { _ in
+            seen += 1
+            guard seen == 10 else { return }
+            // The read transaction is open: the writer must still commit, promptly.
+            writer.submitWaiting((5000..<6000).map { sample(0, jan1 + Int64($0) * second, .double(2)) })
+            let deadline = Date().addingTimeInterval(3)
+            while writer.statistics.rowsWritten < 1000, Date() < deadline { usleep(10_000) }
+            #expect(writer.statistics.rowsWritten == 1000)
+        }
+        // The reader's snapshot predates those commits.
+        #expect(seen == 5000)
+        #expect(
+            try reader.points(of: reader.tag("boiler-1/supply_temp"), from: jan1, to: jan1 + 2 * hour).count == 6000)
+    }
+}
