@@ -86,23 +86,31 @@ extension SQLiteStore {
         let oldest = try connection.prepare(
             "SELECT time FROM samples WHERE tag = ?1 AND time >= ?2 ORDER BY time LIMIT 1")
         for (tag, grid) in try compactableTags() {
+            // Every pass starts from the tag's oldest raw row, so that late rows for an hour
+            // already compacted are merged into its block; only windows found uncompactable are
+            // stepped over.
+            var from = Int64.min
             while true {
                 if WriterClock.monotonicNanoseconds() >= deadline {
                     report.finished = false
                     return
                 }
                 oldest.bind(1, tag)
-                oldest.bind(2, compactedUntil[tag] ?? .min)
+                oldest.bind(2, from)
                 let found = try oldest.step() ? oldest.int64(0) : nil
                 oldest.reset()
                 guard let found else { break }
                 let window = SQLiteStore.window(of: found)
                 guard window.end <= cutoff else { break }
+                from = window.end
+                let key = WindowKey(tag: tag, start: window.start)
+                if uncompactable.contains(key) { continue }
                 if let points = try compactWindow(tag: tag, start: window.start, end: window.end, grid: grid) {
                     report.blocksWritten += 1
                     report.pointsCompacted += points
+                } else {
+                    uncompactable.insert(key)
                 }
-                compactedUntil[tag] = window.end
             }
         }
     }

@@ -17,8 +17,14 @@ public final class SQLiteStore: HistorianStore, @unchecked Sendable {
     private let updateSeen: Statement
     private let insertGap: Statement
     private let insertMarker: Statement
-    /// Per tag id, the window start below which compaction found nothing more to do.
-    var compactedUntil: [Int64: Int64] = [:]
+    /// Windows whose raw rows a block cannot hold exactly (text, integers beyond 2^53): they
+    /// stay raw, and compaction steps over them.
+    var uncompactable: Set<WindowKey> = []
+
+    struct WindowKey: Hashable {
+        var tag: Int64
+        var start: Int64
+    }
 
     /// Runs checkpoints while a writer is started.
     private let checkpointer = Mutex<Checkpointer?>(nil)
