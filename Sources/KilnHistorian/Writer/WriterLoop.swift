@@ -104,7 +104,12 @@ struct WriterLoop: Sendable {
             if rows > 0, after - batchStarted >= flush { commit() }
             if failure == nil, after >= nextMaintenance { maintain() }
         }
-        // Shutdown: what the filters still hold, then the last commit.
+        // Shutdown: record a gap if writing failed and works again now, then what the filters
+        // still hold, then the last commit.
+        if failure != nil {
+            failure?.nextRetry = 0
+            _ = retry()
+        }
         for i in filters.indices where filters[i] != nil {
             // A held point was counted as filtered out when it was offered; it is stored after all.
             for p in filters[i]!.flush() {
@@ -124,7 +129,10 @@ struct WriterLoop: Sendable {
         }
         var n = 0
         while n < batch.count {
-            let i = firstIndex[batch[n].device] + batch[n].tag
+            guard let i = index(of: batch[n]) else {
+                n += 1
+                continue
+            }
             if filtered[i] {
                 let s = batch[n]
                 let point = Point(
@@ -149,6 +157,16 @@ struct WriterLoop: Sendable {
                 }
             }
         }
+    }
+
+    /// The flat index of a sample's tag; nil (and the sample ignored) when the gateway has no
+    /// such device or tag, which only a caller's bug can cause.
+    @inline(__always)
+    private func index(of s: Sample) -> Int? {
+        guard s.device >= 0, s.device < firstIndex.count, s.tag >= 0 else { return nil }
+        let i = firstIndex[s.device] + s.tag
+        let end = s.device + 1 < firstIndex.count ? firstIndex[s.device + 1] : tags.count
+        return i < end ? i : nil
     }
 
     @inline(__always)
@@ -228,7 +246,8 @@ struct WriterLoop: Sendable {
     private mutating func drop(_ samples: ArraySlice<Sample>) {
         guard !samples.isEmpty, var f = failure else { return }
         for s in samples {
-            let id = ids[firstIndex[s.device] + s.tag]
+            guard let i = index(of: s) else { continue }
+            let id = ids[i]
             if let first = f.firstLost[id] {
                 if s.timestamp < first { f.firstLost[id] = s.timestamp }
             } else {
