@@ -111,3 +111,57 @@ struct DiskFullTests {
         #expect(error.description.contains("free disk space"))
     }
 }
+
+extension DiskFullTests {
+    /// A real full disk: a 3 MiB tmpfs that fills up, then grows (`mount -o remount,size=`).
+    @Test(.timeLimit(.minutes(1)))
+    func aRealFullFileSystemThenSpaceReturns() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let mountPoint = dir.file("fs")
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let mounted = try runTool(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mountPoint])
+        try #require(mounted.status == 0, "this test mounts a small tmpfs and needs root: \(mounted.err)")
+        defer { _ = try? runTool(["umount", mountPoint]) }
+
+        let db = mountPoint + "/h.db"
+        let store = try SQLiteStore(path: db)
+        var options = HistorianWriter.Options(flush: .milliseconds(50), retryInterval: .milliseconds(100))
+        options.maintenanceInterval = .seconds(3600)
+        let writer = HistorianWriter(store: store, tags: testTags(), options: options, logger: quietLogger)
+        try writer.start()
+        var k: Int64 = 0
+        func batch() -> [Sample] {
+            defer { k += 1 }
+            return (0..<2000).map { sample(0, jan1 + (k * 2000 + Int64($0)) * 1000, .double(Double(k) + 0.5)) }
+        }
+        // Fill the file system.
+        let deadline = Date().addingTimeInterval(30)
+        while writer.statistics.lostStorage == 0, Date() < deadline {
+            writer.submitWaiting(batch())
+            usleep(5_000)
+        }
+        #expect(writer.statistics.storageErrors == 1)
+        #expect(writer.statistics.lostStorage > 0)
+        // Polling would go on: submitting never blocks while the disk is full.
+        for _ in 0..<5 { #expect(writer.submit(batch())) }
+
+        // Space returns.
+        try #require(try runTool(["mount", "-o", "remount,size=64m", mountPoint]).status == 0)
+        usleep(150_000)
+        let before = writer.statistics.rowsWritten
+        writer.submitWaiting(batch())
+        let resumed = Date().addingTimeInterval(10)
+        while writer.statistics.rowsWritten < before + 2000, Date() < resumed { usleep(20_000) }
+        #expect(writer.statistics.gaps == 1)
+        #expect(writer.statistics.rowsWritten >= before + 2000)
+        writer.stop()
+
+        let reader = try HistoryReader(path: db)
+        #expect(try reader.connection.scalar("SELECT count(*) FROM gaps") == 1)
+        #expect(
+            try reader.connection.scalar(
+                "SELECT count(*) FROM samples WHERE status = \(StatusCode.badResourceUnavailable.rawValue)") == 1)
+        #expect(try runTool(["sqlite3", db, "PRAGMA integrity_check"]).out == "ok\n")
+    }
+}
