@@ -32,7 +32,6 @@ extension KilnCommand {
             let logger = try logging.bootstrap()
             let config = try loadConfiguration(file)
             ShutdownSignal.install()
-            ProcessLimits.raiseDescriptorLimit()
 
             // The historian starts first and stops last, so that it stores every drained sample.
             let historian = try startHistorian(config, logger: logger)
