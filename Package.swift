@@ -19,6 +19,12 @@ let package = Package(
             pkgConfig: "libmodbus",
             providers: [.apt(["libmodbus-dev"])]
         ),
+        // C stays behind one door: only KilnHistorian imports CSQLite.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         // Pure values: device model, data types, decoding, read planning, status codes.
         .target(name: "KilnCore"),
         // YAML device maps and gateway configs, with FILE:LINE:COLUMN diagnostics.
@@ -38,10 +44,20 @@ let package = Package(
         ),
         // Signal conditioning and fault classification: pure Swift, no I/O.
         .target(name: "KilnSignal", dependencies: ["KilnCore"]),
+        // Pure time-series codecs: block encoding, exception and swinging-door filters, aggregates.
+        .target(name: "KilnSeries", dependencies: ["KilnCore"]),
+        // The SQLite historian: store, writer, compaction, queries and export.
+        .target(
+            name: "KilnHistorian",
+            dependencies: [
+                "KilnCore", "KilnSeries", "CSQLite", .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"]
+        ),
         .executableTarget(
             name: "kiln",
             dependencies: [
-                "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "KilnSignal",
+                "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "KilnSignal", "KilnHistorian",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -56,6 +72,11 @@ let package = Package(
             name: "KilnConfigTests",
             dependencies: ["KilnConfig", "KilnCore"],
             resources: [.copy("Cases")]
+        ),
+        .testTarget(name: "KilnSeriesTests", dependencies: ["KilnSeries", "KilnCore"]),
+        .testTarget(
+            name: "KilnHistorianTests",
+            dependencies: ["KilnHistorian", "KilnSeries", "KilnCore", "kiln"]
         ),
         .testTarget(
             name: "KilnIntegrationTests",

@@ -12,8 +12,8 @@ as_root() {
     fi
 }
 
-packages=(pkg-config libmodbus-dev)
-$want_tests && packages+=(python3 python3-pip procps)
+packages=(pkg-config libmodbus-dev libsqlite3-dev)
+$want_tests && packages+=(python3 python3-pip procps sqlite3)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -6,8 +6,8 @@ struct KilnCommand: AsyncParsableCommand {
         commandName: "kiln",
         abstract: "A real-time Modbus/TCP gateway for plant equipment.",
         subcommands: [
-            Check.self, Read.self, Probe.self, Simulate.self, Run.self, Tune.self, Replay.self, Bench.self,
-            BenchConditioning.self,
+            Check.self, Read.self, Probe.self, Simulate.self, Run.self, Tune.self, Replay.self, Export.self,
+            Bench.self, BenchConditioning.self, BenchHistorian.self,
         ]
     )
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KilnCore
+import KilnHistorian
 import KilnPoller
 import KilnSignal
 
@@ -33,6 +34,8 @@ extension KilnCommand {
             let config = try loadConfiguration(file)
             ShutdownSignal.install()
 
+            // The historian starts first and stops last, so that it stores every drained sample.
+            let historian = try startHistorian(config, logger: logger)
             let poller = Poller(config: config, logger: logger)
             do {
                 try poller.start()
@@ -54,6 +57,7 @@ extension KilnCommand {
             while ShutdownSignal.received == nil, end.map({ ContinuousClock.now < $0 }) ?? true {
                 let now = Clocks.wallMicroseconds()
                 for batch in conditioner.conditioned(poller.queue.drain()) + conditioner.staleBatches(at: now) {
+                    historian?.submit(batch)
                     live.update(batch)
                     if json, !quiet {
                         for s in batch {
@@ -70,8 +74,13 @@ extension KilnCommand {
                 try? await Task.sleep(for: .milliseconds(20))
             }
             poller.stop()
-            for batch in conditioner.conditioned(poller.queue.drain()) { live.update(batch) }
+            for batch in conditioner.conditioned(poller.queue.drain()) {
+                historian?.submit(batch)
+                live.update(batch)
+            }
+            historian?.stop()
             printError(RunSummary(poller: poller, elapsed: ContinuousClock.now - started).text)
+            if let historian { printError(HistorianSummary(historian.statistics).text) }
         }
     }
 }

@@ -1,0 +1,83 @@
+import CSQLite
+
+/// One SQLite connection.
+///
+/// `@unchecked Sendable`: SQLite is built thread-safe (serialized) on Debian, but Kiln also never
+/// shares a connection between threads at the same time: the writer's connection lives on the
+/// writer thread, and each reader (export, queries) opens its own. Sendability only lets a
+/// connection be created on one thread and handed to the one that uses it.
+public final class Connection: @unchecked Sendable {
+    let handle: OpaquePointer
+    public let path: String
+
+    /// Opens (or, with `create`, creates) the database at `path`.
+    ///
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - readOnly: open for reading only; the file must exist.
+    ///   - create: create the file when missing (ignored with `readOnly`).
+    public init(path: String, readOnly: Bool = false, create: Bool = true) throws(SQLiteError) {
+        var db: OpaquePointer?
+        var flags = SQLITE_OPEN_NOMUTEX
+        if readOnly {
+            flags |= SQLITE_OPEN_READONLY
+        } else {
+            flags |= SQLITE_OPEN_READWRITE
+            if create { flags |= SQLITE_OPEN_CREATE }
+        }
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(code: rc, message: message, context: "opening \(path)")
+        }
+        sqlite3_extended_result_codes(db, 1)
+        handle = db
+        self.path = path
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements that return no rows.
+    public func execute(_ sql: String, context: @autoclosure () -> String? = nil) throws(SQLiteError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &message)
+        if rc != SQLITE_OK {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(rc))
+            sqlite3_free(message)
+            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: text, context: context() ?? sql)
+        }
+    }
+
+    /// Compiles `sql` once, for repeated use.
+    public func prepare(_ sql: String) throws(SQLiteError) -> Statement {
+        try Statement(connection: self, sql: sql)
+    }
+
+    /// The first column of the first row of `sql`, as an integer (nil when NULL or no row).
+    public func scalar(_ sql: String) throws(SQLiteError) -> Int64? {
+        let statement = try prepare(sql)
+        guard try statement.step() else { return nil }
+        return statement.isNull(0) ? nil : statement.int64(0)
+    }
+
+    /// The first column of the first row of `sql`, as text.
+    public func text(_ sql: String) throws(SQLiteError) -> String? {
+        let statement = try prepare(sql)
+        guard try statement.step() else { return nil }
+        return statement.string(0)
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Whether a transaction is open.
+    public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    func error(_ rc: Int32, _ context: String) -> SQLiteError {
+        SQLiteError(
+            code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), context: context)
+    }
+}

@@ -1,0 +1,110 @@
+/// The historian's tables, created and upgraded by versioned migrations (`PRAGMA user_version`).
+///
+/// Plain SQL reads everything but the compacted blocks: `samples` holds the raw rows (time in
+/// integer microseconds since the Unix epoch, UTC), `tags` names them, and the view `history`
+/// joins the two with readable times.
+public enum Schema {
+    /// The version this build writes; a file from a newer Kiln is refused rather than damaged.
+    public static var version: Int64 { Int64(migrations.count) }
+
+    /// Migration `i` upgrades a file from `user_version` i to i + 1. Append only.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE tags (
+            id INTEGER PRIMARY KEY,
+            device TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            unit TEXT,
+            -- The map's data type: bool, int16 … float64, string.
+            type TEXT NOT NULL,
+            -- The map's scale and offset (engineering = register * scale + offset).
+            scale REAL NOT NULL DEFAULT 1,
+            "offset" REAL NOT NULL DEFAULT 0,
+            -- Microseconds since the Unix epoch, UTC, of the first and last stored sample.
+            first_seen INTEGER,
+            last_seen INTEGER,
+            UNIQUE (device, tag)
+        );
+        -- One row per stored sample. value and raw have no declared type so each keeps its own:
+        -- REAL for numbers, INTEGER for integers and bools (0/1), TEXT for strings, NULL when the
+        -- sample has none (bad). status is the 32-bit OPC UA StatusCode (0 = Good).
+        CREATE TABLE samples (
+            tag INTEGER NOT NULL REFERENCES tags (id),
+            time INTEGER NOT NULL,
+            value,
+            raw,
+            status INTEGER NOT NULL,
+            PRIMARY KEY (tag, time)
+        ) WITHOUT ROWID;
+        -- Compacted history: one row per tag and UTC window, points in KilnSeries' BlockCodec format.
+        CREATE TABLE blocks (
+            id INTEGER PRIMARY KEY,
+            tag INTEGER NOT NULL REFERENCES tags (id),
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            first INTEGER NOT NULL,
+            last INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            data BLOB NOT NULL
+        );
+        CREATE UNIQUE INDEX blocks_by_tag ON blocks (tag, start);
+        CREATE INDEX blocks_by_end ON blocks ("end");
+        -- Intervals the writer could not store (disk full, I/O errors), with what was lost.
+        CREATE TABLE gaps (
+            id INTEGER PRIMARY KEY,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            lost INTEGER NOT NULL,
+            reason TEXT NOT NULL
+        );
+        CREATE VIEW history AS
+            SELECT t.device, t.tag, strftime('%Y-%m-%dT%H:%M:%f', s.time / 1e6, 'unixepoch') || 'Z' AS ts,
+                   s.time, s.value, s.raw, s.status
+            FROM samples s JOIN tags t ON t.id = s.tag;
+        """,
+        // 2: tags read in one Modbus request share their timestamps: a block may keep its times
+        // in a shared, content-addressed time column (blocks.times) and only its values in data.
+        """
+        CREATE TABLE timecols (
+            id INTEGER PRIMARY KEY,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            hash INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            data BLOB NOT NULL
+        );
+        CREATE INDEX timecols_by_hash ON timecols (start, hash);
+        CREATE INDEX timecols_by_end ON timecols ("end");
+        ALTER TABLE blocks ADD COLUMN times INTEGER REFERENCES timecols (id);
+        """,
+    ]
+
+    /// Brings the file to the current version, each step in its own transaction.
+    static func migrate(_ db: Connection) throws(HistorianError) {
+        do {
+            let current = try db.scalar("PRAGMA user_version") ?? 0
+            if current > version {
+                throw HistorianError(
+                    "\(db.path) was written by a newer Kiln (schema \(current), this build knows \(version)); "
+                        + "upgrade Kiln or export the data with the newer one")
+            }
+            for step in Int(current)..<migrations.count {
+                try db.execute("BEGIN IMMEDIATE")
+                do {
+                    try db.execute(migrations[step], context: "migrating \(db.path) to schema \(step + 1)")
+                    try db.execute("PRAGMA user_version = \(step + 1)")
+                    try db.execute("COMMIT")
+                } catch {
+                    try? db.execute("ROLLBACK")
+                    throw error
+                }
+            }
+        } catch let error as SQLiteError {
+            throw HistorianError(error)
+        } catch let error as HistorianError {
+            throw error
+        } catch {
+            throw HistorianError("\(error)")
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import KilnCore
+import Logging
+import Synchronization
+
+/// Stores the samples `kiln run` drains from the pollers, on its own thread.
+///
+/// Samples are inserted as they arrive into an open transaction that commits every `flush` or
+/// every `maxBatchRows` rows, whichever comes first: a crash loses at most that one transaction,
+/// and SQLite's WAL keeps the file consistent. The hand-off queue is bounded; when it is full a
+/// batch is refused, counted and logged, and the pollers go on. A storage error (disk full) is
+/// logged once, the writer drops (and counts) samples while retrying every `retryInterval`, and
+/// when writing works again it records the gap: a `gaps` row and, per tag, a sample with no value
+/// and status `BadResourceUnavailable` at the time of its first lost sample.
+public final class HistorianWriter: Sendable {
+    /// Tuning; the defaults suit `kiln run`.
+    public struct Options: Sendable {
+        public var flush: Duration
+        public var maxBatchRows: Int
+        /// Samples the hand-off queue holds before it refuses batches.
+        public var queueCapacity: Int
+        public var policy: RetentionPolicy
+        /// How often compaction and retention run, and how long each run may take at most.
+        public var maintenanceInterval: Duration
+        public var maintenanceBudget: Duration
+        /// How often to try writing again after a storage error.
+        public var retryInterval: Duration
+
+        public init(
+            flush: Duration = .seconds(1), maxBatchRows: Int = 262_144, queueCapacity: Int = 500_000,
+            policy: RetentionPolicy = RetentionPolicy(rawWindow: 86_400_000_000, retention: nil),
+            maintenanceInterval: Duration = .seconds(60), maintenanceBudget: Duration = .milliseconds(200),
+            retryInterval: Duration = .seconds(1)
+        ) {
+            self.flush = flush
+            self.maxBatchRows = maxBatchRows
+            self.queueCapacity = queueCapacity
+            self.policy = policy
+            self.maintenanceInterval = maintenanceInterval
+            self.maintenanceBudget = maintenanceBudget
+            self.retryInterval = retryInterval
+        }
+
+        public init(_ config: HistorianConfig) {
+            self.init(flush: config.flush, policy: RetentionPolicy(config))
+        }
+    }
+
+    public let options: Options
+    private let queue: BatchQueue
+    private let counters = StatisticsCounters()
+    private let logger: Logger
+    private let loop: Mutex<WriterLoop?>
+    private let thread = Mutex<WriterThread?>(nil)
+    private let store: any HistorianStore
+    private let lastDropLog = Atomic<Int64>(Int64.min)
+
+    /// - Parameters:
+    ///   - store: where samples go (`SQLiteStore` in production).
+    ///   - tags: every tag, by device index then tag index (`TagDescriptor.all(in:)`).
+    ///   - filters: per device and tag, the historian settings (nil = store every sample).
+    ///   - now: wall-clock microseconds, injectable so that retention tests run in milliseconds.
+    public init(
+        store: any HistorianStore, tags: [[TagDescriptor]], filters: [[TagHistorianConfig?]] = [],
+        options: Options = Options(), logger: Logger,
+        now: @escaping @Sendable () -> Int64 = WriterClock.wallMicroseconds
+    ) {
+        self.options = options
+        self.queue = BatchQueue(capacity: options.queueCapacity)
+        self.logger = logger
+        self.store = store
+        self.loop = Mutex(
+            WriterLoop(
+                store: store, tags: tags, filters: filters, options: options, counters: counters, logger: logger,
+                now: now))
+    }
+
+    /// A writer for `config`'s historian (the file at `config.historian.path`).
+    public convenience init(config: GatewayConfig, historian: HistorianConfig, logger: Logger) throws(HistorianError) {
+        let store = try SQLiteStore(path: historian.path)
+        self.init(
+            store: store, tags: TagDescriptor.all(in: config),
+            filters: config.devices.map { $0.tags.map(\.historian) }, options: Options(historian), logger: logger)
+    }
+
+    /// Registers the tags in the file, then starts the writer thread.
+    public func start() throws(HistorianError) {
+        guard var body = loop.withLock({ $0.take() }) else { return }
+        try body.registerTags()
+        store.startBackgroundWork()
+        let t = WriterThread()
+        let rc = t.start { [body, queue] in
+            var loop = body
+            loop.run(queue: queue)
+        }
+        guard rc == 0 else { throw HistorianError("cannot start the historian writer thread (error \(rc))") }
+        thread.withLock { $0 = t }
+    }
+
+    /// Hands a batch to the writer without blocking. Returns false (and counts and logs it) when
+    /// the queue is full.
+    @discardableResult
+    public func submit(_ batch: [Sample]) -> Bool {
+        guard !batch.isEmpty else { return true }
+        if queue.push(batch) { return true }
+        counters.droppedQueueFull.add(batch.count, ordering: .relaxed)
+        let now = WriterClock.monotonicNanoseconds()
+        let last = lastDropLog.load(ordering: .relaxed)
+        if last == .min || now - last > 10_000_000_000,
+            lastDropLog.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
+        {
+            logger.warning(
+                "historian queue full: samples dropped (the disk cannot keep up)",
+                metadata: [
+                    "kiln.dropped": "\(counters.droppedQueueFull.load(ordering: .relaxed))",
+                    "kiln.queue_capacity": "\(queue.capacity)",
+                ])
+        }
+        return false
+    }
+
+    /// Hands a batch over, waiting while the queue is full (benchmarks and imports, never `kiln run`).
+    public func submitWaiting(_ batch: [Sample]) {
+        guard !batch.isEmpty else { return }
+        while !queue.push(batch) { usleepShort() }
+    }
+
+    /// Samples waiting in the queue.
+    public var queued: Int { queue.count }
+
+    /// Stores everything queued, flushes the filters, commits and stops the thread.
+    public func stop() {
+        queue.close()
+        thread.withLock { $0?.join() }
+        store.stopBackgroundWork()
+    }
+
+    public var statistics: HistorianStatistics { counters.snapshot }
+}
+
+typealias WriterOptions = HistorianWriter.Options
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@inline(__always) func usleepShort() { usleep(100) }

@@ -1,0 +1,314 @@
+import KilnCore
+import KilnSeries
+import Logging
+
+/// The writer thread's state and loop. Owned by that thread alone once started.
+struct WriterLoop: Sendable {
+    let store: any HistorianStore
+    let tags: [TagDescriptor]
+    /// Flat index of each device's first tag.
+    let firstIndex: [Int]
+    let options: WriterOptions
+    let counters: StatisticsCounters
+    let logger: Logger
+    let now: @Sendable () -> Int64
+
+    /// Per flat tag index: the database id, and the exception filter when the tag has one.
+    private var ids: [Int64] = []
+    private var filters: [ExceptionFilter?]
+    /// `filters[i] != nil`, kept apart: testing the optional itself copies the filter.
+    private let filtered: [Bool]
+
+    // MARK: The batch being gathered
+    /// Per flat tag index, the rows of the next commit. Rows are inserted tag by tag in id order:
+    /// each tag's rows then append to the end of its key range in the (tag, time) B-tree, page
+    /// after page, instead of touching every tag's last page for every poll cycle.
+    private var pending: [[PendingRow]]
+    /// Flat tag indices in ascending database id order.
+    private var insertOrder: [Int] = []
+    private var touched: [Int] = []
+    private var texts: [String] = []
+    private var rows = 0
+    /// Monotonic time the first pending row arrived.
+    private var batchStarted: Int64 = 0
+
+    // MARK: Failure state
+    private struct Failure {
+        var reason: String
+        var lost = 0
+        var firstLost: [Int64: Int64] = [:]
+        var nextRetry: Int64
+    }
+    private var failure: Failure?
+    private var nextMaintenance: Int64 = 0
+
+    init(
+        store: any HistorianStore, tags: [[TagDescriptor]], filters: [[TagHistorianConfig?]], options: WriterOptions,
+        counters: StatisticsCounters, logger: Logger, now: @escaping @Sendable () -> Int64
+    ) {
+        self.store = store
+        var first: [Int] = []
+        var flat: [TagDescriptor] = []
+        for device in tags {
+            first.append(flat.count)
+            flat.append(contentsOf: device)
+        }
+        self.tags = flat
+        self.firstIndex = first
+        self.options = options
+        self.counters = counters
+        self.logger = logger
+        self.now = now
+        var flatFilters: [ExceptionFilter?] = []
+        for (d, device) in tags.enumerated() {
+            for (t, tag) in device.enumerated() {
+                let config = d < filters.count && t < filters[d].count ? filters[d][t] : nil
+                flatFilters.append(WriterLoop.filter(for: config, tag: tag))
+            }
+        }
+        self.filters = flatFilters
+        self.filtered = flatFilters.map { $0 != nil }
+        pending = Array(repeating: [], count: flat.count)
+    }
+
+    /// Numeric tags with any of deadband, compression or max_interval get a filter; bools and
+    /// strings are stored on every change of… every sample (they are small and rare).
+    static func filter(for config: TagHistorianConfig?, tag: TagDescriptor) -> ExceptionFilter? {
+        guard let config, !tag.isText, !tag.isBool,
+            config.deadband != nil || config.compression != nil || config.maxInterval != nil
+        else { return nil }
+        return ExceptionFilter(
+            deadband: config.deadband, compression: config.compression,
+            maxInterval: config.maxInterval.map { $0.nanoseconds / 1000 })
+    }
+
+    mutating func registerTags() throws(HistorianError) {
+        ids = try store.register(tags)
+        insertOrder = ids.indices.sorted { ids[$0] < ids[$1] }
+        nextMaintenance = WriterClock.monotonicNanoseconds() + options.maintenanceInterval.nanoseconds
+    }
+
+    // MARK: - The loop
+
+    mutating func run(queue: BatchQueue) {
+        let flush = options.flush.nanoseconds
+        var batches: [[Sample]] = []
+        while true {
+            let mono = WriterClock.monotonicNanoseconds()
+            let deadline = rows > 0 ? batchStarted + flush : mono + flush
+            let closed = queue.take(until: deadline, into: &batches)
+            for batch in batches { process(batch) }
+            batches.removeAll(keepingCapacity: true)
+            if closed { break }
+            let after = WriterClock.monotonicNanoseconds()
+            if rows > 0, after - batchStarted >= flush { commit() }
+            if failure == nil, after >= nextMaintenance { maintain() }
+        }
+        // Shutdown: record a gap if writing failed and works again now, then what the filters
+        // still hold, then the last commit.
+        if failure != nil {
+            failure?.nextRetry = 0
+            _ = retry()
+        }
+        for i in filters.indices where filters[i] != nil {
+            // A held point was counted as filtered out when it was offered; it is stored after all.
+            for p in filters[i]!.flush() {
+                counters.filteredOut.add(-1, ordering: .relaxed)
+                append(i, PendingRow(time: p.time, value: .init(p.value), raw: .init(p.raw), status: p.status))
+            }
+        }
+        commit()
+        logger.info(
+            "historian writer stopped", metadata: ["kiln.rows": "\(counters.rowsWritten.load(ordering: .relaxed))"])
+    }
+
+    private mutating func process(_ batch: [Sample]) {
+        if failure != nil, !retry() {
+            drop(batch[...])
+            return
+        }
+        var n = 0
+        while n < batch.count {
+            guard let i = index(of: batch[n]) else {
+                n += 1
+                continue
+            }
+            if filtered[i] {
+                let s = batch[n]
+                let point = Point(
+                    time: s.timestamp, value: s.value?.number, raw: s.raw?.number, status: s.status.rawValue)
+                let kept = filters[i]!.offer(point)
+                counters.filteredOut.add(1 - kept.count, ordering: .relaxed)
+                for p in kept {
+                    append(i, PendingRow(time: p.time, value: .init(p.value), raw: .init(p.raw), status: p.status))
+                }
+            } else {
+                let row = PendingRow(
+                    time: batch[n].timestamp, value: .init(batch[n].value, texts: &texts),
+                    raw: .init(batch[n].raw, texts: &texts), status: batch[n].status.rawValue)
+                append(i, row)
+            }
+            n += 1
+            if rows >= options.maxBatchRows {
+                commit()
+                if failure != nil {
+                    drop(batch[n...])
+                    return
+                }
+            }
+        }
+    }
+
+    /// The flat index of a sample's tag; nil (and the sample ignored) when the gateway has no
+    /// such device or tag, which only a caller's bug can cause.
+    @inline(__always)
+    private func index(of s: Sample) -> Int? {
+        guard s.device >= 0, s.device < firstIndex.count, s.tag >= 0 else { return nil }
+        let i = firstIndex[s.device] + s.tag
+        let end = s.device + 1 < firstIndex.count ? firstIndex[s.device + 1] : tags.count
+        return i < end ? i : nil
+    }
+
+    @inline(__always)
+    private mutating func append(_ i: Int, _ row: PendingRow) {
+        if rows == 0 { batchStarted = WriterClock.monotonicNanoseconds() }
+        if pending[i].isEmpty { touched.append(i) }
+        pending[i].append(row)
+        rows += 1
+    }
+
+    /// Writes the gathered rows in one transaction.
+    private mutating func commit() {
+        guard rows > 0 else { return }
+        var seen: [TagSeen] = []
+        seen.reserveCapacity(touched.count)
+        do {
+            try store.begin()
+            for i in insertOrder where !pending[i].isEmpty {
+                let id = ids[i]
+                try pending[i].withUnsafeBufferPointer { rows throws(SQLiteError) in
+                    try store.insert(tag: id, rows: rows, texts: texts)
+                    var first = Int64.max
+                    var last = Int64.min
+                    for row in rows {
+                        first = min(first, row.time)
+                        last = max(last, row.time)
+                    }
+                    seen.append(TagSeen(tag: id, first: first, last: last))
+                }
+            }
+            try store.commit(seen: seen)
+        } catch {
+            fail(error)
+            return
+        }
+        counters.rowsWritten.add(rows, ordering: .relaxed)
+        counters.commits.add(1, ordering: .relaxed)
+        clearBatch()
+    }
+
+    private mutating func clearBatch() {
+        for i in touched { pending[i].removeAll(keepingCapacity: pending[i].capacity <= 65_536) }
+        touched.removeAll(keepingCapacity: true)
+        texts.removeAll(keepingCapacity: true)
+        rows = 0
+    }
+
+    // MARK: - Storage errors
+
+    /// Abandons the transaction (its rows are lost) and enters the failing state.
+    private mutating func fail(_ error: SQLiteError) {
+        store.rollback()
+        var lost = Failure(
+            reason: error.description,
+            nextRetry: WriterClock.monotonicNanoseconds() + options.retryInterval.nanoseconds)
+        if let previous = failure {
+            lost.lost = previous.lost
+            lost.firstLost = previous.firstLost
+        }
+        lost.lost += rows
+        for i in touched {
+            let first = pending[i].lazy.map(\.time).min() ?? .max
+            lost.firstLost[ids[i]] = min(lost.firstLost[ids[i]] ?? .max, first)
+        }
+        counters.lostStorage.add(rows, ordering: .relaxed)
+        if failure == nil {
+            counters.storageErrors.add(1, ordering: .relaxed)
+            logger.error(
+                "historian cannot write; samples are dropped and counted until it can, polling goes on",
+                metadata: ["kiln.error": "\(error)", "kiln.lost": "\(rows)"])
+        }
+        failure = lost
+        clearBatch()
+    }
+
+    /// Samples that arrive while writing fails.
+    private mutating func drop(_ samples: ArraySlice<Sample>) {
+        guard !samples.isEmpty, var f = failure else { return }
+        for s in samples {
+            guard let i = index(of: s) else { continue }
+            let id = ids[i]
+            if let first = f.firstLost[id] {
+                if s.timestamp < first { f.firstLost[id] = s.timestamp }
+            } else {
+                f.firstLost[id] = s.timestamp
+            }
+        }
+        f.lost += samples.count
+        counters.lostStorage.add(samples.count, ordering: .relaxed)
+        failure = f
+    }
+
+    /// When due, tries to record the gap; true when writing works again.
+    private mutating func retry() -> Bool {
+        guard let f = failure else { return true }
+        guard WriterClock.monotonicNanoseconds() >= f.nextRetry else { return false }
+        let start = f.firstLost.values.min() ?? now()
+        let gap = Gap(start: start, end: now(), lost: f.lost, reason: f.reason, firstLost: f.firstLost)
+        do {
+            try store.begin()
+            try store.recordGap(gap, status: StatusCode.badResourceUnavailable.rawValue)
+            try store.commit(seen: [])
+        } catch {
+            store.rollback()
+            failure?.nextRetry = WriterClock.monotonicNanoseconds() + options.retryInterval.nanoseconds
+            return false
+        }
+        failure = nil
+        counters.gaps.add(1, ordering: .relaxed)
+        counters.rowsWritten.add(f.firstLost.count, ordering: .relaxed)
+        logger.warning(
+            "historian writing again; the gap is recorded",
+            metadata: [
+                "kiln.gap_start": "\(Timestamp.rfc3339(micros: gap.start))",
+                "kiln.gap_end": "\(Timestamp.rfc3339(micros: gap.end))", "kiln.lost": "\(f.lost)",
+            ])
+        return true
+    }
+
+    // MARK: - Maintenance
+
+    private mutating func maintain() {
+        do {
+            let report = try store.maintain(now: now(), policy: options.policy, budget: options.maintenanceBudget)
+            counters.blocksWritten.add(report.blocksWritten, ordering: .relaxed)
+            counters.pointsCompacted.add(report.pointsCompacted, ordering: .relaxed)
+            counters.blocksDropped.add(report.blocksDropped, ordering: .relaxed)
+            counters.rowsDropped.add(report.rowsDropped, ordering: .relaxed)
+            if report.blocksWritten > 0 || report.blocksDropped > 0 || report.rowsDropped > 0 {
+                logger.info(
+                    "historian maintenance",
+                    metadata: [
+                        "kiln.blocks_written": "\(report.blocksWritten)", "kiln.points": "\(report.pointsCompacted)",
+                        "kiln.blocks_dropped": "\(report.blocksDropped)", "kiln.rows_dropped": "\(report.rowsDropped)",
+                    ])
+            }
+            // Work left: come back soon, between two commits.
+            let wait = report.finished ? options.maintenanceInterval.nanoseconds : options.flush.nanoseconds
+            nextMaintenance = WriterClock.monotonicNanoseconds() + wait
+        } catch {
+            logger.warning("historian maintenance failed; retrying later", metadata: ["kiln.error": "\(error)"])
+            nextMaintenance = WriterClock.monotonicNanoseconds() + options.maintenanceInterval.nanoseconds
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import ArgumentParser
+import KilnCore
+import KilnHistorian
+import KilnSeries
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension KilnCommand {
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Export historian data as CSV, JSON Lines or InfluxDB line protocol.",
+            discussion: """
+                Reads the historian file named by a gateway config's `historian: { path }`, or given \
+                with --db, while `kiln run` may be writing it. Raw points: ts,device,tag,value,raw,status; \
+                with --every and --agg, one row per interval: ts,device,tag,<agg>...,status,good_fraction \
+                (status is the worst in the interval). ts is RFC 3339 UTC with microseconds. Rows come \
+                tag by tag, in time order within a tag. Times: RFC 3339 (2026-11-25T07:00:00Z), a date, \
+                now, or relative to now (-1h, -7d, -30m). Exits 1 on bad arguments.
+                """
+        )
+
+        @Argument(help: "A gateway config whose historian to read (or give --db).")
+        var file: String?
+
+        @Option(name: .long, help: "The historian file.")
+        var db: String?
+
+        @Option(name: .long, parsing: .unconditional, help: "Start of the range (inclusive).")
+        var from: String
+
+        @Option(name: .long, parsing: .unconditional, help: "End of the range (exclusive).")
+        var to: String = "now"
+
+        @Option(name: .long, help: "DEVICE/TAG or a glob such as 'boiler-1/*' (repeatable; default: every tag).")
+        var tag: [String] = []
+
+        @Option(name: .long, help: "Aggregate over intervals of this length (e.g. 1m, 15m, 1h, 1d).")
+        var every: String?
+
+        @Option(name: .long, help: "Aggregates, comma-separated: first,last,min,max,avg,count,twa,interpolated.")
+        var agg: String?
+
+        @Option(name: .long, help: "csv, jsonl or influx.")
+        var format: String = "csv"
+
+        @Option(name: .long, help: "Write here instead of standard output.")
+        var output: String?
+
+        func run() async throws {
+            do {
+                try export()
+            } catch let error as ExitCode {
+                throw error
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+
+        private func export() throws {
+            let path = try historianPath()
+            let now = WriterClock.wallMicroseconds()
+            guard let start = TimeExpression.parse(from, now: now) else { throw badTime("--from", from) }
+            guard let end = TimeExpression.parse(to, now: now) else { throw badTime("--to", to) }
+            guard let format = ExportFormat(rawValue: format) else {
+                throw HistorianError("unknown --format '\(format)'; use csv, jsonl or influx")
+            }
+            var request = ExportRequest(from: start, to: end, tags: tag, format: format)
+            if let every {
+                guard let micros = TimeExpression.parse("+" + every, now: 0), micros > 0 else {
+                    throw HistorianError("--every '\(every)' is not a duration (e.g. 1m, 15m, 1h, 1d)")
+                }
+                request.every = micros
+                request.aggregates = try Export.aggregates(agg ?? "avg")
+            } else if agg != nil {
+                throw HistorianError("--agg needs --every (the interval to aggregate over)")
+            }
+            let reader = try HistoryReader(path: path)
+            let exporter = try Exporter(reader: reader, request: request)
+
+            let fd: Int32
+            if let output {
+                fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                guard fd >= 0 else {
+                    throw HistorianError("cannot write \(output): \(String(cString: strerror(errno)))")
+                }
+            } else {
+                fd = 1
+            }
+            defer { if fd != 1 { close(fd) } }
+            flushOutput()
+            var bar = ProgressBar(enabled: isatty(2) == 1)
+            let out = OutputBuffer(fd: fd)
+            let rows = try exporter.run(to: out) { fraction, rows in bar.update(fraction, rows: rows) }
+            bar.finish(rows: rows)
+        }
+
+        private func historianPath() throws -> String {
+            switch (file, db) {
+            case (nil, let db?): return db
+            case (let file?, nil):
+                let config = try loadConfiguration(file)
+                guard let historian = config.historian else {
+                    throw HistorianError("\(file) has no historian: section; give the file with --db")
+                }
+                return historian.path
+            case (nil, nil): throw HistorianError("give a gateway config or --db PATH")
+            case (.some, .some): throw HistorianError("give a gateway config or --db PATH, not both")
+            }
+        }
+
+        private func badTime(_ option: String, _ text: String) -> HistorianError {
+            HistorianError(
+                "\(option) '\(text)' is not a time: use RFC 3339 (2026-11-25T07:00:00Z), a date, now, or -1h, -7d")
+        }
+
+        static func aggregates(_ list: String) throws(HistorianError) -> [Aggregate] {
+            var out: [Aggregate] = []
+            for name in list.split(separator: ",") {
+                let trimmed = String(name).trimmingCharacters()
+                guard let a = Aggregate(rawValue: trimmed) else {
+                    let known = Aggregate.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw HistorianError("unknown aggregate '\(trimmed)'; use \(known)")
+                }
+                if !out.contains(a) { out.append(a) }
+            }
+            guard !out.isEmpty else { throw HistorianError("--agg needs at least one aggregate") }
+            return out
+        }
+    }
+}
+
+/// A progress bar on standard error, shown only when it is a terminal and the export has taken
+/// more than a second.
+struct ProgressBar {
+    let enabled: Bool
+    let started = ContinuousClock.now
+    var lastDraw = ContinuousClock.now
+    var shown = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    mutating func update(_ fraction: Double, rows: Int) {
+        guard enabled else { return }
+        let now = ContinuousClock.now
+        guard now - started > .seconds(1), now - lastDraw > .milliseconds(100) else { return }
+        lastDraw = now
+        shown = true
+        let width = 30
+        let f = min(max(fraction, 0), 1)
+        let filled = Int(f * Double(width))
+        let rate = Double(rows) / max((now - started).seconds, 1e-3)
+        printErrorRaw(
+            "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+                + "\(Int(f * 100))% \(rows) rows, \(Int(rate)) rows/s ")
+    }
+
+    mutating func finish(rows: Int) {
+        guard shown else { return }
+        printErrorRaw("\r\u{1B}[K")
+        printError("exported \(rows) rows in \(format3((ContinuousClock.now - started).seconds)) s")
+    }
+}
+
+/// Writes to standard error with no newline.
+func printErrorRaw(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import KilnCore
+import Logging
+import Testing
+
+@testable import KilnHistorian
+
+/// A fresh directory under /tmp, removed by `cleanup()`.
+struct TempDir {
+    let path: String
+
+    init(_ name: String = #function) {
+        let safe = name.filter { $0.isLetter || $0.isNumber }
+        path = NSTemporaryDirectory() + "kiln-historian-\(safe)-\(UUID().uuidString.prefix(8))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Runs an external tool and returns its exit status and output. A missing tool fails the test
+/// loudly: the suite never skips what it cannot check.
+@discardableResult
+func runTool(
+    _ arguments: [String], stdin: String? = nil, sourceLocation: Testing.SourceLocation = #_sourceLocation
+) throws -> (status: Int32, out: String, err: String) {
+    let tool = try #require(
+        which(arguments[0]),
+        "\(arguments[0]) is not installed: run tools/setup.sh --tests (it installs sqlite3 and python3)",
+        sourceLocation: sourceLocation)
+    let dir = TempDir("tool")
+    defer { dir.cleanup() }
+    // Files, not pipes: a large output can never fill a pipe and block the tool.
+    let outPath = dir.file("out")
+    let errPath = dir.file("err")
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: tool)
+    process.arguments = Array(arguments.dropFirst())
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+    let input = Pipe()
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    process.waitUntilExit()
+    let out = try String(contentsOfFile: outPath, encoding: .utf8)
+    let err = try String(contentsOfFile: errPath, encoding: .utf8)
+    return (process.terminationStatus, out, err)
+}
+
+/// The absolute path of an executable on PATH.
+func which(_ name: String) -> String? {
+    if name.hasPrefix("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+        let candidate = "\(dir)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}
+
+/// The `kiln` binary built beside the test bundle.
+func kilnBinary() throws -> String {
+    let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent("kiln").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    throw HistorianError("the kiln binary was not found near \(exe): run swift build first")
+}
+
+let quietLogger: Logger = {
+    var logger = Logger(label: "kiln.test")
+    logger.logLevel = .critical
+    return logger
+}()
+
+/// A small gateway: one device with a float, an int, a bool and a string tag.
+func testTags(device: String = "boiler-1") -> [[TagDescriptor]] {
+    [
+        [
+            TagDescriptor(device: device, tag: "supply_temp", unit: "degC", type: "float32"),
+            TagDescriptor(device: device, tag: "run_hours", unit: "h", type: "uint32"),
+            TagDescriptor(device: device, tag: "burner_on", type: "bool"),
+            TagDescriptor(device: device, tag: "model", type: "string"),
+        ]
+    ]
+}
+
+/// 2026-01-01T00:00:00Z in µs.
+let jan1: Int64 = 1_767_225_600_000_000
+let second: Int64 = 1_000_000
+let hour: Int64 = 3_600_000_000
+
+func sample(_ tag: Int, _ time: Int64, _ value: Value?, raw: Value? = nil, status: StatusCode = .good) -> Sample {
+    Sample(device: 0, tag: tag, value: value, raw: raw ?? value, status: status, timestamp: time)
+}
+
+/// Writes `batches` through a real writer into the file at `path` and stops it.
+@discardableResult
+func writeThroughWriter(
+    _ path: String, tags: [[TagDescriptor]] = testTags(), filters: [[TagHistorianConfig?]] = [],
+    batches: [[Sample]], options: HistorianWriter.Options = HistorianWriter.Options()
+) throws -> HistorianStatistics {
+    let store = try SQLiteStore(path: path)
+    let writer = HistorianWriter(store: store, tags: tags, filters: filters, options: options, logger: quietLogger)
+    try writer.start()
+    for batch in batches { writer.submitWaiting(batch) }
+    writer.stop()
+    return writer.statistics
+}
+
+extension HistoryReader {
+    func tag(_ path: String) throws -> TagInfo {
+        guard let tag = try tags().first(where: { $0.path == path }) else { throw HistorianError("no tag \(path)") }
+        return tag
+    }
+}
+
+/// Bit-for-bit equality of stored numbers (NaN payloads and -0.0 included).
+func sameBits(_ a: StoredValue?, _ b: Double?) -> Bool {
+    switch (a, b) {
+    case (nil, nil): true
+    case (.number(let x)?, let y?): x.bitPattern == y.bitPattern
+    case (.integer(let x)?, let y?): Double(x).bitPattern == y.bitPattern
+    default: false
+    }
+}
