@@ -52,6 +52,8 @@ extension StatusCode {
     public static let badDeviceFailure = StatusCode(rawValue: 0x808B_0000)
     public static let badSensorFailure = StatusCode(rawValue: 0x808C_0000)
     public static let badOutOfService = StatusCode(rawValue: 0x808D_0000)
+    /// No data exists for the requested time range (historian aggregates of empty intervals).
+    public static let badNoData = StatusCode(rawValue: 0x809B_0000)
 
     static let names: [UInt32: String] = [
         good.rawValue: "Good",
@@ -75,5 +77,6 @@ extension StatusCode {
         badDeviceFailure.rawValue: "BadDeviceFailure",
         badSensorFailure.rawValue: "BadSensorFailure",
         badOutOfService.rawValue: "BadOutOfService",
+        badNoData.rawValue: "BadNoData",
     ]
 }

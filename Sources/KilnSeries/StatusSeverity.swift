@@ -1,7 +1,9 @@
+import KilnCore
+
 /// Orders OPC UA status codes from best to worst for aggregates.
 enum StatusSeverity {
     /// OPC UA's BadNoData: an interval no reading covers at all.
-    static let noData: UInt32 = 0x809B_0000
+    static let noData: UInt32 = StatusCode.badNoData.rawValue
 
     /// 0 Good, 1 Uncertain, 2 Bad (the reserved severity 3 counts as Bad).
     @inline(__always)
