@@ -90,13 +90,15 @@ public struct TagConditioner: Sendable {
     ///   - time: when it was read, µs since the epoch.
     public mutating func condition(reading: Double, unscaled: Double?, at time: Int64) -> ConditionedReading {
         noteRow(at: time)
+        // Any reply is a fresh sample: staleness is about communication, and a reading out of
+        // range still came from the device.
+        freshTime = time
+        missedRun = 0
         guard reading.isFinite else { return withheld(.range, .notANumber) }
         if p.sentinelCount > 0, let unscaled, let index = sentinelIndex(unscaled) {
             return withheld(.range, .sentinel(index))
         }
         if p.hasRange, reading < p.low || reading > p.high { return withheld(.range, .outOfRange) }
-        freshTime = time
-        missedRun = 0
         guard p.thermal else {
             lastUsable = reading
             return ConditionedReading(value: reading, status: .good)
@@ -139,18 +141,17 @@ public struct TagConditioner: Sendable {
     }
 
     /// A poll that brought no reading (a missed poll in a replayed trace): the last usable value,
-    /// good while no more than three poll periods have passed without a fresh reading, stale
-    /// once more have: from the fourth missed poll in a row, or 3½ periods by the clock when rows
-    /// come sparser than that. (Counting the third miss as stale would flag a healthy tag every
-    /// time three isolated misses happen to fall together, which on fast polls is routine.)
+    /// good while fewer than three poll periods have passed without a fresh reading, stale once
+    /// three have (the contract's "no fresh sample for 3 poll periods"): from the third missed
+    /// poll in a row, or three periods by the clock when rows come sparser than that.
     public mutating func missed(at time: Int64) -> ConditionedReading {
         noteRow(at: time)
-        guard let freshTime else {
+        guard let freshTime, lastUsable != nil else {
             return ConditionedReading(value: nil, status: .badWaitingForInitialData, reason: .noReading)
         }
         missedRun += 1
         if p.noise == 0 { noiseFloor.gap() }
-        if missedRun > Int(Self.stalePeriods) || Double(time - freshTime) * 1e-6 >= (Self.stalePeriods + 0.5) * period {
+        if missedRun >= Int(Self.stalePeriods) || Double(time - freshTime) * 1e-6 >= Self.stalePeriods * period {
             return staleReading()
         }
         return ConditionedReading(value: lastUsable, status: .good, projected: lastProjected)

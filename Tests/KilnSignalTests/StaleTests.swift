@@ -5,10 +5,11 @@ import Testing
 /// No fresh sample for three poll periods: UncertainNoCommunicationLastUsableValue. Staleness is
 /// about missing samples, not unchanged values.
 struct StaleTests {
-    @Test func moreThanThreePeriodsWithoutAFreshReadingIsStale() {
+    @Test func threePeriodsWithoutAFreshReadingIsStale() {
         let values: [Double?] = [20, 20.1, 20.2, nil, nil, nil, nil, nil, 20.6]
         let out = Signal.trace(values).conditioned(by: SyntheticTrace.tag(tau: 60, maxRate: 1, noise: 0.1))
-        #expect(Signal.faults(out) == [.none, .none, .none, .none, .none, .none, .stale, .stale, .none])
+        #expect(Signal.faults(out) == [.none, .none, .none, .none, .none, .stale, .stale, .stale, .none])
+        #expect(out[5].status == .uncertainNoCommunicationLastUsableValue)
         #expect(out[6].status == .uncertainNoCommunicationLastUsableValue)
         #expect(out[6].value == out[2].value)
         #expect(out[3].status == .good)
@@ -19,7 +20,8 @@ struct StaleTests {
         var tag = SyntheticTrace.tag(tau: 1, maxRate: 1, noise: 0)
         tag.conditioning.thermal = nil
         let out = Signal.trace([5, nil, nil, nil, nil]).conditioned(by: tag)
-        #expect(out[3].fault == .none)
+        #expect(out[2].fault == .none)
+        #expect(out[3].fault == .stale)
         #expect(out[4].fault == .stale)
         #expect(out[4].value == 5)
     }
