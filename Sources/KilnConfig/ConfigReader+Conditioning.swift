@@ -20,6 +20,10 @@ extension ConfigReader {
         }
         if let node = fields["thermal"] { conditioning.thermal = thermal(node) }
         conditioning.stuck = duration(fields, "stuck")
+        if let key = fields.keyNode("stuck"), !fields.has("thermal") {
+            // Stuck detection judges change against the noise floor `thermal:` declares.
+            error("'stuck' needs 'thermal: { tau, max_rate, noise }' to know the signal's noise floor", at: key)
+        }
         return conditioning
     }
 
