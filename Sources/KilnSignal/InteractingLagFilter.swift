@@ -15,12 +15,13 @@
 /// τ_f sample by sample:
 /// - *quiet*: `u` diffuses by 10⁻³·noise² per τ, so in a steady stretch the filter averages
 ///   over many τ (τ_f grows with the stretch, limited only by the mode switching below);
-/// - *manoeuvring*: `u` diffuses by (max_rate·τ)² per τ, the largest change the physics
-///   allows, so a real excursion is followed at once. Its steady-state Kalman gain makes it a
-///   lag-free (slope-tracking) filter of time constant
-///   τ_f = √((noise / max_rate) · √(τ·Δt)),
-///   the geometric mean of the time the reading needs at max_rate to cross one noise floor and
-///   √(τ·Δt): e.g. 1.4 s for noise 0.15, max_rate 0.7/s, τ 90 s, Δt 1 s. Because it tracks the
+/// - *manoeuvring*: `u` diffuses by k·(max_rate·τ)² per τ (k = 0.2, see
+///   ``SignalParameters/manoeuvreShare``), on the order of the largest change physics allows,
+///   so a real excursion is followed at once. Its steady-state Kalman gain makes it a lag-free
+///   (slope-tracking) filter of time constant
+///   τ_f = √((noise / (√k·max_rate)) · √(τ·Δt)),
+///   the geometric mean of the time the reading needs at √k·max_rate to cross one noise floor
+///   and √(τ·Δt): e.g. 2.1 s for noise 0.15, max_rate 0.7/s, τ 90 s, Δt 1 s. Because it tracks the
 ///   slope, τ_f costs no lag on an approach; it only sets how fast a change of course shows;
 /// - the modes switch with a mean sojourn of 4 τ, and each sample's likelihood under each
 ///   model sets the weights.

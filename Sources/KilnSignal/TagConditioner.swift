@@ -118,6 +118,9 @@ public struct TagConditioner: Sendable {
             rejected = 0
             candidateCount = 0
             steepRun = 0
+            // Where the noise floor spans the register's step, equal codes in a row are what a
+            // live signal gives half the time: they carry the average, so the filter takes them.
+            if p.repeatsCarryNoise { accept(reading, at: time) }
             trackChange(reading, at: time)
             let result = good()
             return stuckOr(result, at: time)
