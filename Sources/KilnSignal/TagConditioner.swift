@@ -29,6 +29,8 @@ public struct TagConditioner: Sendable {
     /// step that used over half of what the gate allowed): if the next reading fits the filter
     /// as it was before and not as it is, that reading was a spike that slipped through.
     var previousFilter: InteractingLagFilter
+    /// Repeats of the last accepted reading in a row.
+    var repeatRun = 0
     var previousTime: Int64 = 0
     var previousAccepted = 0.0
     var lastWasStretch = false
@@ -118,9 +120,14 @@ public struct TagConditioner: Sendable {
             rejected = 0
             candidateCount = 0
             steepRun = 0
-            // Where the noise floor spans the register's step, equal codes in a row are what a
-            // live signal gives half the time: they carry the average, so the filter takes them.
-            if p.repeatsCarryNoise { accept(reading, at: time) }
+            // Where the noise floor spans the register's step, a code repeated once or twice is
+            // what a live signal gives half the time: it carries the average, so the filter takes
+            // it. A longer run is a register held between updates: the filter waits for its
+            // change, which may then catch up in one step.
+            repeatRun += 1
+            if p.repeatsCarryNoise, repeatRun <= Self.noiseRepeats {
+                accept(reading, at: time)
+            }
             trackChange(reading, at: time)
             let result = good()
             return stuckOr(result, at: time)
@@ -135,6 +142,7 @@ public struct TagConditioner: Sendable {
         }
         rejected = 0
         candidateCount = 0
+        repeatRun = 0
         accept(reading, at: time)
         let steep = !gateIsOpen && steepTrend()
         trackChange(reading, at: time)
@@ -240,6 +248,8 @@ public struct TagConditioner: Sendable {
         ConditionedReading(value: nil, status: .badSensorFailure, fault: fault, reason: reason)
     }
 
+    /// Repeats in a row of a quantised reading the filter takes as noise (see `repeatsCarryNoise`).
+    static let noiseRepeats = 2
     /// Rejections in a row after which a step above `max_rate` is the instrument (rate fault).
     static let persistentRejections = 3
     /// Consistent rejected readings after which the filter re-acquires the new level.

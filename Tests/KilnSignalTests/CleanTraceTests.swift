@@ -41,18 +41,22 @@ struct CleanTraceTests {
         }
     }
 
-    @Test func aRegisterThatUpdatesEvery30sIsNeitherStuckNorStale() {
-        var trace = Signal.stepResponse(tau: 300, interval: 1, from: 40, to: 70, taus: 8, noise: 0.1, seed: 6)
+    @Test(arguments: [0.0, 0.1, 0.05], [30.0, 5])
+    func aRegisterThatUpdatesEvery30sIsNeitherStuckNorStale(quantum: Double, hold: Double) {
+        // Float, and int16 registers whose noise floor spans one or two codes (whose first
+        // repeats the filter takes as readings); updated every 30 s, and every 5 s.
+        var trace = Signal.stepResponse(
+            tau: 300, interval: 1, from: 40, to: 70, taus: 8, noise: 0.1, quantum: quantum, seed: 6)
         var held: Double?
         var heldAt: Int64 = -1
         for i in trace.points.indices {
-            if held == nil || trace.points[i].time - heldAt >= 30 * Signal.second {
+            if held == nil || trace.points[i].time - heldAt >= Int64(hold) * Signal.second {
                 held = trace.points[i].reading
                 heldAt = trace.points[i].time
             }
             trace.points[i].reading = held
         }
-        let tag = SyntheticTrace.tag(tau: 300, maxRate: 0.15, noise: 0.1, poll: 1, stuck: 600)
+        let tag = SyntheticTrace.tag(tau: 300, maxRate: 0.15, noise: 0.1, quantum: quantum, poll: 1, stuck: 600)
         #expect(Signal.firstFault(trace.conditioned(by: tag)) == nil)
     }
 

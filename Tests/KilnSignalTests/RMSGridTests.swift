@@ -9,7 +9,7 @@ import Testing
 /// any change that loses ground fails. `KILN_RMS_GRID_VERBOSE=1` prints the worst cases.
 struct RMSGridTests {
     /// Cases allowed above 0.9, and the worst ratio allowed.
-    static let allowedMisses = 22
+    static let allowedMisses = 21
     static let allowedWorst = 1.02
 
     @Test func theGridHoldsTheIssuesBarWhereTheFilterReachesIt() {
