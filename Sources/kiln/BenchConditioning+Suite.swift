@@ -201,6 +201,11 @@ enum ConditioningSuite {
         report.add("rms_ratio_to_alpha02_median", median(ratiosAverage), digits: 3)
         report.add("rms_ratio_to_alpha02_worst", worstAverage, digits: 3)
         report.add("rms_traces_not_10pct_better", failing)
+        // The wider grid of RMSGridTests: τ 10 s–30 min, 20–300 samples per τ, steps 3–1000 σ.
+        let grid = RMSGrid.cases().map(RMSGrid.evaluate)
+        report.add("rms_grid_cases", grid.count)
+        report.add("rms_grid_worst_ratio", grid.map(\.ratio).max() ?? .nan, digits: 3)
+        report.add("rms_grid_not_10pct_better", grid.filter { $0.ratio > 0.9 }.count)
     }
 
     static func median(_ values: [Double]) -> Double {
