@@ -41,22 +41,33 @@ public enum Decoding {
     ///   - words: the tag's registers, `tag.count` of them.
     ///   - tag: the tag, for its type, byte order, bit and length.
     public static func raw(words: some Collection<UInt16>, tag: TagConfig) -> Value {
-        switch tag.type {
+        raw(words: words, type: tag.type, byteOrder: tag.byteOrder, bit: tag.bit ?? 0)
+    }
+
+    /// The raw (unscaled) value of registers read as `type`.
+    ///
+    /// - Parameters:
+    ///   - words: the value's registers (1, 2 or 4; a string's length).
+    ///   - type: the tag's data type.
+    ///   - byteOrder: the order of multi-register values.
+    ///   - bit: for bool, the bit of the register, 0 = least significant.
+    @inlinable
+    public static func raw(words: some Collection<UInt16>, type: DataType, byteOrder: ByteOrder, bit: Int) -> Value {
+        switch type {
         case .bool:
             let word = words.first ?? 0
-            return .bool((word >> UInt16(tag.bit ?? 0)) & 1 == 1)
+            return .bool((word >> UInt16(truncatingIfNeeded: bit)) & 1 == 1)
         case .int16: return .int(Int64(Int16(bitPattern: words.first ?? 0)))
         case .uint16: return .uint(UInt64(words.first ?? 0))
         case .int32:
-            return .int(
-                Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: canonicalBytes(words, order: tag.byteOrder)))))
-        case .uint32: return .uint(canonicalBytes(words, order: tag.byteOrder))
+            return .int(Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: canonicalBytes(words, order: byteOrder)))))
+        case .uint32: return .uint(canonicalBytes(words, order: byteOrder))
         case .float32:
-            let bits = UInt32(truncatingIfNeeded: canonicalBytes(words, order: tag.byteOrder))
+            let bits = UInt32(truncatingIfNeeded: canonicalBytes(words, order: byteOrder))
             return .double(Double(Float(bitPattern: bits)))
-        case .int64: return .int(Int64(bitPattern: canonicalBytes(words, order: tag.byteOrder)))
-        case .uint64: return .uint(canonicalBytes(words, order: tag.byteOrder))
-        case .float64: return .double(Double(bitPattern: canonicalBytes(words, order: tag.byteOrder)))
+        case .int64: return .int(Int64(bitPattern: canonicalBytes(words, order: byteOrder)))
+        case .uint64: return .uint(canonicalBytes(words, order: byteOrder))
+        case .float64: return .double(Double(bitPattern: canonicalBytes(words, order: byteOrder)))
         case .string: return .string(ascii(words))
         }
     }
@@ -76,9 +87,17 @@ public enum Decoding {
 
     /// Applies `value = raw * scale + offset`; integers stay exact when scale is 1 and offset 0.
     public static func engineering(_ raw: Value, tag: TagConfig) -> Value {
-        if tag.scale == 1, tag.offset == 0 { return raw }
+        engineering(raw, scale: tag.scale, offset: tag.offset)
+    }
+
+    /// Applies `value = raw * scale + offset`; integers stay exact when scale is 1 and offset 0.
+    @inlinable
+    public static func engineering(_ raw: Value, scale: Double, offset: Double) -> Value {
+        if scale == 1, offset == 0 { return raw }
         switch raw {
-        case .int, .uint, .double: return .double(raw.number! * tag.scale + tag.offset)
+        case .int(let i): return .double(Double(i) * scale + offset)
+        case .uint(let u): return .double(Double(u) * scale + offset)
+        case .double(let d): return .double(d * scale + offset)
         case .bool, .string: return raw
         }
     }
@@ -134,6 +153,44 @@ public enum Decoding {
     private static func rawNumber(_ value: Value, tag: TagConfig) -> Double {
         let engineering = value.number ?? 0
         return tag.scale == 0 ? 0 : (engineering - tag.offset) / tag.scale
+    }
+}
+
+/// Everything decoding one tag needs, copied out of its `TagConfig` once: a poller decodes
+/// every tag of every reply, and a `TagConfig` (names, units, conditioning, simulation) is a few
+/// hundred bytes to copy each time where this is a few dozen.
+public struct TagDecoder: Sendable, Hashable {
+    /// The tag's first register (or bit): in a block read from address `start`, its words
+    /// begin at `address - start`.
+    public var address: Int
+    /// Registers (or bits) the tag occupies.
+    public var count: Int
+    public var type: DataType
+    public var byteOrder: ByteOrder
+    public var bit: Int
+    public var scale: Double
+    public var offset: Double
+
+    public init(_ tag: TagConfig) {
+        address = tag.address
+        count = tag.count
+        type = tag.type
+        byteOrder = tag.byteOrder
+        bit = tag.bit ?? 0
+        scale = tag.scale
+        offset = tag.offset
+    }
+
+    /// The raw (unscaled) value from the tag's registers: `words` starts at its first register.
+    @inlinable
+    public func raw(_ words: UnsafeBufferPointer<UInt16>) -> Value {
+        Decoding.raw(words: words.prefix(count), type: type, byteOrder: byteOrder, bit: bit)
+    }
+
+    /// `raw * scale + offset`, integers exact when there is nothing to apply.
+    @inlinable
+    public func engineering(_ raw: Value) -> Value {
+        Decoding.engineering(raw, scale: scale, offset: offset)
     }
 }
 

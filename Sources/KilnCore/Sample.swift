@@ -24,6 +24,7 @@ public struct Sample: Sendable, Hashable {
     /// Microseconds since the Unix epoch, UTC: when the reply arrived.
     public var timestamp: Int64
 
+    @inlinable
     public init(
         device: Int, tag: Int, value: Value?, raw: Value?, unscaled: Value? = nil, status: StatusCode,
         reason: String? = nil, fault: Fault = .none, projected: Double? = nil, timestamp: Int64
