@@ -3,13 +3,33 @@ import KilnModbus
 import Logging
 import Synchronization
 
-/// Polls every device of a gateway, each on its own real-time thread, into one bounded queue.
+/// Polls every device of a gateway on dedicated threads, into one bounded queue.
+///
+/// Each ``PollGroup`` thread polls a few devices (``devicesPerThread(_:)``) on one deadline grid;
+/// a device whose host is a name, which a connect must look up and may wait on, gets a thread to
+/// itself. Groups' deadlines are spread evenly over the shortest period, so a plant's requests
+/// do not all leave at once.
 public final class Poller: Sendable {
     public let config: GatewayConfig
     public let queue: SampleQueue
     public let pollers: [DevicePoller]
+    let groups: [PollGroup]
     private let logger: Logger
     private let achieved = Mutex<[AchievedPriority]>([])
+
+    /// The most devices one poller thread polls.
+    ///
+    /// A thread sends its devices' requests back to back at each deadline, so a device's request
+    /// leaves after those ahead of it in its group (about 10 µs each on loopback), and how long
+    /// that takes varies a little from cycle to cycle. A gateway that asks for a real-time policy
+    /// asks for timing first: 4 devices a thread keep that variation within the wake-up latency
+    /// of the machine (tools/bench: poll-period jitter p99 about 85 µs, against about 60 µs for a
+    /// thread per device and 270 µs for 25 a thread). Under normal scheduling, where the kernel's
+    /// own latency is far larger, 25 devices a thread wake a thread once for 25 requests (CPU
+    /// time per request about 30 µs, against 37 µs for 4 and 55 µs for 1).
+    public static func devicesPerThread(_ realtime: RealtimeConfig) -> Int {
+        realtime.policy == .other ? 25 : 4
+    }
 
     /// - Parameters:
     ///   - config: the gateway and its devices.
@@ -17,15 +37,36 @@ public final class Poller: Sendable {
     public init(config: GatewayConfig, queueCapacity: Int = 100_000, logger: Logger) {
         self.config = config
         self.queue = SampleQueue(capacity: queueCapacity)
-        self.pollers = config.devices.enumerated().map { DevicePoller(index: $0.offset, device: $0.element) }
+        let pollers = config.devices.enumerated().map { DevicePoller(index: $0.offset, device: $0.element) }
+        self.pollers = pollers
+        self.groups = Poller.group(pollers, perThread: Poller.devicesPerThread(config.realtime)).map(PollGroup.init)
         self.logger = logger
+    }
+
+    /// Splits devices into groups of at most `perThread`, in config order and of even sizes; a
+    /// device whose host is not an IP address is a group of its own.
+    static func group(_ pollers: [DevicePoller], perThread: Int) -> [[DevicePoller]] {
+        var numeric: [DevicePoller] = []
+        var groups: [[DevicePoller]] = []
+        for poller in pollers {
+            if ModbusConnection.isNumericHost(poller.device.host) {
+                numeric.append(poller)
+            } else {
+                groups.append([poller])
+            }
+        }
+        let count = (numeric.count + perThread - 1) / perThread
+        for g in 0..<count {
+            groups.append(Array(numeric[numeric.count * g / count..<numeric.count * (g + 1) / count]))
+        }
+        return groups
     }
 
     /// What each started poller thread achieved when it asked for real-time priority.
     public var achievedPriorities: [AchievedPriority] { achieved.withLock { $0 } }
 
-    /// Locks memory if asked, then starts one thread per device, their first cycles spread
-    /// evenly over the shortest period so that a plant's requests do not all leave at once.
+    /// Locks memory if asked, then starts the poller threads, their first deadlines spread
+    /// evenly over the shortest period.
     public func start() throws(ModbusError) {
         if config.realtime.lockMemory {
             if let refusal = Realtime.lockMemory() {
@@ -35,11 +76,10 @@ public final class Poller: Sendable {
                 logger.info("lock_memory: all memory locked (mlockall)")
             }
         }
-        let count = max(pollers.count, 1)
-        for (i, poller) in pollers.enumerated() {
-            let shortest = poller.device.tags.map(\.poll).min() ?? poller.device.poll
-            let phase = shortest * (Double(i % count) / Double(count))
-            try poller.start(phase: phase, realtime: config.realtime, queue: queue, logger: logger) {
+        let shortest = pollers.map(\.shortestPeriod).min() ?? .seconds(1)
+        for (g, group) in groups.enumerated() {
+            let phase = shortest * (Double(g) / Double(groups.count))
+            try group.start(phase: phase, realtime: config.realtime, queue: queue, logger: logger) {
                 [self] priority in
                 let first = self.achieved.withLock { list in
                     defer { list.append(priority) }
@@ -50,10 +90,10 @@ public final class Poller: Sendable {
         }
     }
 
-    /// Stops every poller, waits for each to finish its cycle and close its connection.
+    /// Stops every poller thread, waits for each to close its connections.
     public func stop() {
-        for poller in pollers { poller.requestStop() }
-        for poller in pollers { poller.join() }
+        for group in groups { group.requestStop() }
+        for group in groups { group.join() }
     }
 
     public var statistics: [PollerStatistics] { pollers.map(\.statistics) }

@@ -4,13 +4,13 @@ import Synchronization
     import Glibc
 #endif
 
-/// A dedicated OS thread, outside Swift's cooperative pool, for blocking libmodbus calls.
+/// A dedicated OS thread, outside Swift's cooperative pool, for polling devices.
 ///
 /// `@unchecked Sendable`: `handle` and `started` are written by `start` before the object is
 /// shared, and afterwards only by `join`, which the owner calls once, after the thread was told
 /// to stop.
 final class PollerThread: @unchecked Sendable {
-    /// Small stacks keep a thousand devices' threads within the memory budget.
+    /// The loop needs little stack; a small one keeps many threads within the memory budget.
     static let stackSize = 256 * 1024
 
     private final class Body {
@@ -20,8 +20,8 @@ final class PollerThread: @unchecked Sendable {
 
     private(set) var handle: pthread_t = 0
     private let finished = Atomic<Bool>(false)
-    /// True while the thread sleeps in `sleep(untilMonotonic:)`: only then may the wake signal
-    /// be sent, since a signal during libmodbus I/O would fail that call with EINTR.
+    /// True while the thread sleeps in `sleep(untilMonotonic:)` or `poll`: only then is the wake
+    /// signal sent, so it never interrupts other system calls.
     private let sleeping = Atomic<Bool>(false)
     private var started = false
 
@@ -68,7 +68,16 @@ final class PollerThread: @unchecked Sendable {
         sleeping.store(false, ordering: .sequentiallyConsistent)
     }
 
-    /// Interrupts the thread's `sleep(untilMonotonic:)`, if it is in one.
+    /// poll() on the calling thread (which must be this one), woken like `sleep(untilMonotonic:)`
+    /// by `wake()`. Returns poll()'s result (-1 when woken).
+    func poll(_ fds: inout [pollfd], milliseconds: Int32) -> Int32 {
+        sleeping.store(true, ordering: .sequentiallyConsistent)
+        let rc = fds.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t($0.count), milliseconds) }
+        sleeping.store(false, ordering: .sequentiallyConsistent)
+        return rc
+    }
+
+    /// Interrupts the thread's `sleep(untilMonotonic:)` or `poll`, if it is in one.
     func wake() {
         if started, sleeping.load(ordering: .sequentiallyConsistent) {
             pthread_kill(handle, PollerThread.wakeSignal)
@@ -94,7 +103,7 @@ final class PollerThread: @unchecked Sendable {
     static let wakeSignal = SIGUSR2
 
     /// Installs a handler that does nothing, without SA_RESTART, so the signal makes a sleeping
-    /// poller return EINTR. libmodbus retries its own select() on EINTR.
+    /// poller return EINTR.
     static func installWakeSignal() {
         guard !wakeSignalInstalled.exchange(true, ordering: .acquiringAndReleasing) else { return }
         var action = sigaction()
