@@ -88,22 +88,33 @@ extension KilnCommand {
 /// The latest sample of every tag.
 struct LiveValues {
     let config: GatewayConfig
-    private var latest: [[Sample?]]
+    /// One slot per tag of the gateway, device after device: one flat array, so an update is
+    /// an index and a store, not a nested copy-on-write check per sample.
+    private var latest: [Sample?]
+    /// Index in `latest` of each device's first tag.
+    private let firstTag: [Int]
 
     init(config: GatewayConfig) {
         self.config = config
-        latest = config.devices.map { Array(repeating: nil, count: $0.tags.count) }
+        var first: [Int] = []
+        var total = 0
+        for device in config.devices {
+            first.append(total)
+            total += device.tags.count
+        }
+        firstTag = first
+        latest = Array(repeating: nil, count: total)
     }
 
     mutating func update(_ batch: [Sample]) {
-        for s in batch { latest[s.device][s.tag] = s }
+        for s in batch { latest[firstTag[s.device] + s.tag] = s }
     }
 
     var table: String {
         var rows: [(DeviceConfig, TagConfig, Sample)] = []
         for (d, device) in config.devices.enumerated() {
             for (t, tag) in device.tags.enumerated() {
-                if let s = latest[d][t] { rows.append((device, tag, s)) }
+                if let s = latest[firstTag[d] + t] { rows.append((device, tag, s)) }
             }
         }
         return SampleText.table(rows)
