@@ -18,6 +18,8 @@ public struct TagConditioner: Sendable {
     // MARK: Filter
     var started = false
     var filter: InteractingLagFilter
+    /// The conditioned value's filter: quiet between steps, restarted at each step's onset.
+    var restarting: StepRestartFilter
     /// Hampel's scale of the recent innovations, for the outlier gate.
     var innovations = HampelScale()
     /// The noise the readings show, in case the configured one is missing or too low.
@@ -73,6 +75,7 @@ public struct TagConditioner: Sendable {
         p = SignalParameters(tag: tag)
         texts = ReasonTexts(tag: tag)
         filter = InteractingLagFilter(reading: 0, variance: p.measurementVariance, parameters: p)
+        restarting = StepRestartFilter(reading: 0, variance: p.measurementVariance, parameters: p)
         previousFilter = filter
     }
 
@@ -136,6 +139,7 @@ public struct TagConditioner: Sendable {
             guard slippedSpikeBefore(reading, at: time) else { return reject(reading, at: time) }
             // The last reading was the spike: take the filter back to before it.
             filter = previousFilter
+            restarting.undoLast()
             filterTime = previousTime
             lastAccepted = previousAccepted
             lastWasStretch = false
@@ -185,6 +189,7 @@ public struct TagConditioner: Sendable {
     mutating func start(_ y: Double, at time: Int64) {
         started = true
         filter = InteractingLagFilter(reading: y, variance: variance, parameters: p)
+        restarting = StepRestartFilter(reading: y, variance: variance, parameters: p)
         innovations.removeAll()
         filterTime = time
         lastAccepted = y
@@ -214,6 +219,9 @@ public struct TagConditioner: Sendable {
         lastWasStretch = abs(y - filter.x) > 0.5 * gateBound(since: Double(dt) * 1e-6)
         filter.update(
             step, reading: y, variance: variance, quiet: p.quietDiffusion, manoeuvre: p.manoeuvreDiffusion)
+        restarting.update(
+            step, dt: Double(dt) * 1e-6, reading: y, variance: variance, diffusion: p.quietDiffusion, tau: p.tau,
+            modeTime: p.modeTime)
         filterTime = time
         lastAccepted = y
     }
@@ -230,12 +238,16 @@ public struct TagConditioner: Sendable {
 
     // MARK: - Output
 
-    /// The filtered value as of the last reading the filter took (a repeated reading adds no
-    /// motion, so none is invented); the projection is the settling value, kept within what
+    /// The filtered value as of the last reading the filters took (a repeated reading adds no
+    /// motion, so none is invented): the interacting filter's and the restarting filter's
+    /// average (see ``StepRestartFilter``); the projection is the settling value, kept within what
     /// max_rate·τ allows.
     @inline(__always)
     mutating func good() -> ConditionedReading {
-        let x = filter.x
+        // The restarting filter is lag-free only once its detector has found the step: while
+        // the readings drift from it, the interacting filter (which follows at once) speaks
+        // alone; otherwise the two, whose errors only partly agree, are averaged.
+        let x = restarting.drifted > StepRestartFilter.pending ? filter.x : 0.5 * (restarting.x + filter.x)
         let reach = p.maxRate * p.tau
         let projected = min(max(filter.u, x - reach), x + reach)
         lastUsable = x
