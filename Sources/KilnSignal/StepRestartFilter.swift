@@ -36,12 +36,11 @@ struct StepRestartFilter: Sendable {
     /// Readings the ring keeps (a power of two).
     static let capacity = 32
     /// CUSUM reference (half the normalised shift it is tuned to) and alarm threshold; on the
-    /// ``RMSGrid`` 5 alarms more often than the restarts pay for, 12 comes too late.
+    /// ``RMSGrid`` 5–7 alarm more often than the restarts pay for, 12 and up come too late.
     static let drift = 0.5
-    static let threshold = 8.0
-    /// CUSUM level above which a step may be under way and the interacting filter, which follows
-    /// it at once, gives the conditioned value alone; below it the two are averaged.
-    static let pending = 1.0
+    static let threshold = 10.0
+    /// CUSUM level at which the conditioned value has left this filter for the interacting one.
+    static let handover = 4.0
 
     var estimate: LagEstimate
     private var ring = (
@@ -73,6 +72,12 @@ struct StepRestartFilter: Sendable {
     var x: Double { estimate.x }
     /// The larger CUSUM sum: how far the readings have drifted from the quiet model.
     var drifted: Double { max(up, down) }
+
+    /// This filter's share of the conditioned value: half while the readings fit it, less as
+    /// they drift from it (a step it has not yet found), none from ``handover`` on, where the
+    /// interacting filter, which follows a step at once, speaks alone. Half and half: the two
+    /// filters' errors only partly agree, so their average beats either.
+    var share: Double { 0.5 * max(0, 1 - drifted / Self.handover) }
 
     /// Folds in reading `y`, taken `step` (of `dt` seconds) after the previous one.
     @inline(__always)

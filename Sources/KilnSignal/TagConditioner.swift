@@ -239,15 +239,15 @@ public struct TagConditioner: Sendable {
     // MARK: - Output
 
     /// The filtered value as of the last reading the filters took (a repeated reading adds no
-    /// motion, so none is invented): the interacting filter's and the restarting filter's
-    /// average (see ``StepRestartFilter``); the projection is the settling value, kept within what
+    /// motion, so none is invented): a blend of the interacting filter and the restarting
+    /// one (see ``StepRestartFilter/share``); the projection is the settling value, kept within what
     /// max_rate·τ allows.
     @inline(__always)
     mutating func good() -> ConditionedReading {
         // The restarting filter is lag-free only once its detector has found the step: while
-        // the readings drift from it, the interacting filter (which follows at once) speaks
-        // alone; otherwise the two, whose errors only partly agree, are averaged.
-        let x = restarting.drifted > StepRestartFilter.pending ? filter.x : 0.5 * (restarting.x + filter.x)
+        // the readings drift from it, the interacting filter (which follows at once) takes over.
+        let share = restarting.share
+        let x = share * restarting.x + (1 - share) * filter.x
         let reach = p.maxRate * p.tau
         let projected = min(max(filter.u, x - reach), x + reach)
         lastUsable = x
