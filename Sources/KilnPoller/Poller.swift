@@ -22,18 +22,19 @@ public final class Poller: Sendable {
     /// A thread sends its devices' requests back to back at each deadline, so a device's request
     /// leaves after those ahead of it in its group (about 10 µs each on loopback), and how long
     /// that takes varies from cycle to cycle. Fewer devices a thread mean steadier periods and
-    /// more wake-ups. tools/bench, 200 devices at 10 Hz on a 2-vCPU VM:
+    /// more wake-ups. tools/bench, 200 devices at 10 Hz on a 2-vCPU VM (CPU: the whole of
+    /// `kiln run`, conditioning and start-up included):
     ///
-    /// | devices a thread | period jitter p99, SCHED_FIFO, CPU hog | CPU a request, normal | SCHED_FIFO |
-    /// |---|---|---|---|
-    /// | 1  | 62–83 µs (1.5–1.9× cyclictest) | 55 µs | 83 µs |
-    /// | 2  | 72–85 µs (1.6–2.1×)            |       | 60 µs |
-    /// | 4  | 126–170 µs (2.2–3.6×)          | 37 µs | 49 µs |
-    /// | 25 | 270–300 µs (6×)                | 30 µs | 37 µs |
+    /// | devices a thread | period jitter p99, SCHED_FIFO under a CPU hog | CPU a request |
+    /// |---|---|---|
+    /// | 1  | 62–83 µs (1.5–1.9× cyclictest's p99) | 70 µs |
+    /// | 2  | 72–85 µs (1.6–2.1×)                  | 60 µs |
+    /// | 4  | 126–170 µs (2.2–3.6×)                | 49 µs |
+    /// | 25 | 270–300 µs (6×)                      | 38 µs |
     ///
     /// A gateway that asks for a real-time policy asks for timing first and gets 2 a thread;
-    /// under normal scheduling, where the kernel's own latency is far larger than these
-    /// differences, 25 a thread wake once for 25 requests.
+    /// under normal scheduling, which promises no wake-up latency anyway, 25 a thread wake once
+    /// for 25 requests.
     public static func devicesPerThread(_ realtime: RealtimeConfig) -> Int {
         realtime.policy == .other ? 25 : 2
     }
