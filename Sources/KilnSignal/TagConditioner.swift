@@ -17,20 +17,53 @@ public struct TagConditioner: Sendable {
 
     // MARK: Filter
     var started = false
-    var filter: InteractingLagFilter
+    /// The filters and the outlier statistics: most of a tag's state, and used only by tags with
+    /// a thermal model, so they live on the heap, allocated on first write (a gateway of 20,000
+    /// plain tags would otherwise carry ~70 MB of unused filter rings). Copy-on-write keeps
+    /// value semantics.
+    private var filterStateBox: FilterStateBox?
+    var filterState: FilterState {
+        _read {
+            if let box = filterStateBox { yield box.state } else { yield FilterState(parameters: p) }
+        }
+        _modify {
+            if filterStateBox == nil {
+                filterStateBox = FilterStateBox(FilterState(parameters: p))
+            } else if !isKnownUniquelyReferenced(&filterStateBox!) {
+                filterStateBox = FilterStateBox(filterStateBox!.state)
+            }
+            yield &filterStateBox!.state
+        }
+    }
+    var filter: InteractingLagFilter {
+        _read { yield filterState.filter }
+        _modify { yield &filterState.filter }
+    }
     /// The conditioned value's filter: quiet between steps, restarted at each step's onset.
-    var restarting: StepRestartFilter
+    var restarting: StepRestartFilter {
+        _read { yield filterState.restarting }
+        _modify { yield &filterState.restarting }
+    }
     /// Hampel's scale of the recent innovations, for the outlier gate.
-    var innovations = HampelScale()
+    var innovations: HampelScale {
+        _read { yield filterState.innovations }
+        _modify { yield &filterState.innovations }
+    }
     /// The noise the readings show, in case the configured one is missing or too low.
-    var noiseFloor = NoiseFloor()
+    var noiseFloor: NoiseFloor {
+        _read { yield filterState.noiseFloor }
+        _modify { yield &filterState.noiseFloor }
+    }
     /// Time of the last reading the filter took, µs, and that reading.
     var filterTime: Int64 = 0
     var lastAccepted = 0.0
     /// The filter before the last reading it took, and whether that reading was a stretch (a
     /// step that used over half of what the gate allowed): if the next reading fits the filter
     /// as it was before and not as it is, that reading was a spike that slipped through.
-    var previousFilter: InteractingLagFilter
+    var previousFilter: InteractingLagFilter {
+        _read { yield filterState.previousFilter }
+        _modify { yield &filterState.previousFilter }
+    }
     /// Repeats of the last accepted reading in a row.
     var repeatRun = 0
     var previousTime: Int64 = 0
@@ -74,9 +107,6 @@ public struct TagConditioner: Sendable {
     public init(tag: TagConfig) {
         p = SignalParameters(tag: tag)
         texts = ReasonTexts(tag: tag)
-        filter = InteractingLagFilter(reading: 0, variance: p.measurementVariance, parameters: p)
-        restarting = StepRestartFilter(reading: 0, variance: p.measurementVariance, parameters: p)
-        previousFilter = filter
     }
 
     /// The tag has a thermal model (else only range, sentinel and communication checks apply).
@@ -272,4 +302,29 @@ public struct TagConditioner: Sendable {
     static let spikeDeviations = 5.5
     /// Poll periods without a fresh reading beyond which the value is stale.
     static let stalePeriods = 3.0
+}
+
+/// The part of a tag's conditioning state that only tags with a thermal model use.
+struct FilterState: Sendable {
+    var filter: InteractingLagFilter
+    var previousFilter: InteractingLagFilter
+    var restarting: StepRestartFilter
+    var innovations = HampelScale()
+    var noiseFloor = NoiseFloor()
+
+    init(parameters p: SignalParameters) {
+        filter = InteractingLagFilter(reading: 0, variance: p.measurementVariance, parameters: p)
+        restarting = StepRestartFilter(reading: 0, variance: p.measurementVariance, parameters: p)
+        previousFilter = filter
+    }
+}
+
+/// Heap storage for ``FilterState``.
+///
+/// `@unchecked Sendable` for the reason Array's storage may be: it is written only through
+/// TagConditioner's copy-on-write accessor, which copies it first whenever it is shared, so a
+/// box that two values (possibly on two threads) can see is never written.
+final class FilterStateBox: @unchecked Sendable {
+    var state: FilterState
+    init(_ state: FilterState) { self.state = state }
 }
