@@ -55,7 +55,10 @@ public final class DeviceSession {
         self.scanClasses = ReadPlanner.plan(device)
         self.connection = ModbusConnection(
             host: device.host, port: device.port, unit: device.unit, timeout: device.timeout)
-        self.words = .allocate(capacity: max(device.maxRegisters, device.maxBits, 1))
+        // As large as the largest planned block (splitting only makes blocks smaller), not as
+        // the protocol's 2000 bits: a thousand devices would hold 4 MB of it.
+        let largest = scanClasses.lazy.flatMap(\.blocks).map(\.count).max() ?? 1
+        self.words = .allocate(capacity: max(largest, 1))
         words.initialize(repeating: 0)
         self.decoders = device.tags.map(TagDecoder.init)
         var logger = logger
