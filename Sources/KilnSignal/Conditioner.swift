@@ -15,11 +15,18 @@ public struct Conditioner: Sendable {
     private var staleReported: [Int64?]
 
     public init(config: GatewayConfig) {
+        // Sized once: growing by doubling would hold two copies of a large gateway's state at once.
+        let total = config.devices.reduce(0) { $0 + $1.tags.count }
         var first: [Int] = []
         var counts: [Int] = []
         var tags: [TagConditioner] = []
         var numeric: [Bool] = []
         var thermal: [Bool] = []
+        first.reserveCapacity(config.devices.count)
+        counts.reserveCapacity(config.devices.count)
+        tags.reserveCapacity(total)
+        numeric.reserveCapacity(total)
+        thermal.reserveCapacity(total)
         for device in config.devices {
             first.append(tags.count)
             counts.append(device.tags.count)

@@ -49,7 +49,8 @@ extension KilnCommand {
                     "kiln.devices": "\(config.devices.count)",
                     "kiln.tags": "\(config.devices.reduce(0) { $0 + $1.tags.count })",
                 ])
-            var live = LiveValues(config: config)
+            // Only the live table needs the latest sample of every tag.
+            var live = json || quiet ? nil : LiveValues(config: config)
             var conditioner = Conditioner(config: config)
             let started = ContinuousClock.now
             var lastPrint = started
@@ -58,7 +59,7 @@ extension KilnCommand {
                 let now = Clocks.wallMicroseconds()
                 for batch in conditioner.conditioned(poller.queue.drain()) + conditioner.staleBatches(at: now) {
                     historian?.submit(batch)
-                    live.update(batch)
+                    live?.update(batch)
                     if json, !quiet {
                         for s in batch {
                             let device = config.devices[s.device]
@@ -68,7 +69,7 @@ extension KilnCommand {
                 }
                 if !json, !quiet, ContinuousClock.now - lastPrint >= printEvery.duration {
                     lastPrint = ContinuousClock.now
-                    print("\(Timestamp.rfc3339(micros: Clocks.wallMicroseconds()))\n" + live.table)
+                    if let live { print("\(Timestamp.rfc3339(micros: Clocks.wallMicroseconds()))\n" + live.table) }
                 }
                 flushOutput()
                 try? await Task.sleep(for: .milliseconds(20))
@@ -76,7 +77,7 @@ extension KilnCommand {
             poller.stop()
             for batch in conditioner.conditioned(poller.queue.drain()) {
                 historian?.submit(batch)
-                live.update(batch)
+                live?.update(batch)
             }
             historian?.stop()
             printError(RunSummary(poller: poller, elapsed: ContinuousClock.now - started).text)
