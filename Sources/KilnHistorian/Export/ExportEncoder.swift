@@ -237,30 +237,19 @@ public final class ExportEncoder {
     }
 
     @inline(__always)
-    func csvValue(_ v: StoredValue?) {
-        switch v {
-        case nil: break
-        case .text(let s): out.bytes(ExportEncoder.csvField(s))
-        case .integer(let i):
-            if tag.isBool {
-                out.bytes(i != 0 ? ExportEncoder.trueText : ExportEncoder.falseText)
-            } else {
-                out.integer(i)
-            }
-        case .number(let d):
-            if tag.isBool {
-                out.bytes(d != 0 ? ExportEncoder.trueText : ExportEncoder.falseText)
-            } else {
-                number(d, json: false)
-            }
-        }
-    }
+    func csvValue(_ v: StoredValue?) { value(v, json: false) }
 
     @inline(__always)
-    func jsonValue(_ v: StoredValue?) {
+    func jsonValue(_ v: StoredValue?) { value(v, json: true) }
+
+    /// A stored value as CSV (nothing for null) or JSON (`null`); bools as `true`/`false`.
+    @inline(__always)
+    func value(_ v: StoredValue?, json: Bool) {
         switch v {
-        case nil: out.bytes(ExportEncoder.null)
-        case .text(let s): out.bytes(ExportEncoder.jsonString(s))
+        case nil:
+            if json { out.bytes(ExportEncoder.null) }
+        case .text(let s):
+            out.bytes(json ? ExportEncoder.jsonString(s) : ExportEncoder.csvField(s))
         case .integer(let i):
             if tag.isBool {
                 out.bytes(i != 0 ? ExportEncoder.trueText : ExportEncoder.falseText)
@@ -271,7 +260,7 @@ public final class ExportEncoder {
             if tag.isBool {
                 out.bytes(d != 0 ? ExportEncoder.trueText : ExportEncoder.falseText)
             } else {
-                number(d, json: true)
+                number(d, json: json)
             }
         }
     }
