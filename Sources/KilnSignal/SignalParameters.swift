@@ -30,10 +30,9 @@ struct SignalParameters: Sendable {
     var quantum: Double
     /// Measurement variance: the noise floor plus uniform quantisation error (q²/12).
     var measurementVariance: Double
-    /// Diffusion (units²/s) of the settling value in the quiet and the manoeuvring model.
+    /// Diffusion (units²/s) of the settling value between steps: a slow wander.
     var quietDiffusion: Double
-    var manoeuvreDiffusion: Double
-    /// Mean time the filter expects the process to stay in one mode, seconds.
+    /// Mean time the filter expects the settling value to hold between steps, seconds.
     var modeTime: Double
 
     // MARK: Stuck detection
@@ -71,11 +70,9 @@ struct SignalParameters: Sendable {
         maxRate = max(thermalConfig?.maxRate ?? 1, 1e-12)
         noise = max(thermalConfig?.noise ?? 0, 0)
         measurementVariance = max(noise * noise + quantum * quantum / 12, 1e-18)
-        // Quiet: the settling value holds (a random walk too small to matter within a few τ);
-        // manoeuvring: it may move as fast as physics lets the reading move, on the order of
-        // max_rate·τ per τ.
+        // Between steps the settling value holds: a random walk too small to matter within a
+        // few τ (steps are the changepoint filter's hypotheses).
         quietDiffusion = 1e-3 * measurementVariance / tau
-        manoeuvreDiffusion = max(SignalParameters.manoeuvreShare * maxRate * maxRate * tau, quietDiffusion)
         modeTime = SignalParameters.modeTimeInTau * tau
 
         stuck = thermal ? max(conditioning.stuck?.seconds ?? 0, 0) : 0
@@ -86,14 +83,7 @@ struct SignalParameters: Sendable {
             window: max(flatTolerance, quantum / 2), noise: noise)
     }
 
-    /// The manoeuvring model's diffusion as a share of (max_rate·τ)² per τ. The full bound let
-    /// the model follow any step physics allows, but also made it as noisy as a model expecting
-    /// one every few τ: on steps of a few noise floors a fixed α = 0.2 average did as well. A
-    /// fifth still follows the steepest approach (the ``RMSGrid`` steps of 50–1000 noise floors
-    /// all stay 10% better than both references); 0.1–0.3 measure alike, 0.02 lags large steps.
-    static let manoeuvreShare = 0.2
-
-    /// Mean sojourn of the interacting filter in one mode, in τ.
+    /// Mean hold of the settling value between steps, in τ: the changepoint filter's hazard.
     static let modeTimeInTau = 4.0
 
     /// Samples in a row that healthy noise of standard deviation `noise` keeps within `window`

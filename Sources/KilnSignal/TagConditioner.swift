@@ -18,41 +18,32 @@ public struct TagConditioner: Sendable {
     // MARK: Filter
     var started = false
     /// The filters and the outlier statistics: most of a tag's state, and used only by tags with
-    /// a thermal model, so they live on the heap, allocated on first write (a gateway of 20,000
-    /// plain tags would otherwise carry ~70 MB of unused filter rings). Copy-on-write keeps
-    /// value semantics.
+    /// a thermal model, so they live on the heap, allocated only for those (a gateway of 20,000
+    /// plain tags would otherwise carry ~70 MB of unused filter state). Copy-on-write keeps
+    /// value semantics. Each accessor reaches one field through the box, never the whole state.
     private var filterStateBox: FilterStateBox?
-    var filterState: FilterState {
-        _read {
-            if let box = filterStateBox { yield box.state } else { yield FilterState(parameters: p) }
+    /// The box, copied first if another value shares it.
+    @inline(__always)
+    private mutating func uniqueFilterState() -> FilterStateBox {
+        if !isKnownUniquelyReferenced(&filterStateBox!) {
+            filterStateBox = FilterStateBox(filterStateBox!.state.pointee)
         }
-        _modify {
-            if filterStateBox == nil {
-                filterStateBox = FilterStateBox(FilterState(parameters: p))
-            } else if !isKnownUniquelyReferenced(&filterStateBox!) {
-                filterStateBox = FilterStateBox(filterStateBox!.state)
-            }
-            yield &filterStateBox!.state
-        }
+        return filterStateBox!
     }
-    var filter: InteractingLagFilter {
-        _read { yield filterState.filter }
-        _modify { yield &filterState.filter }
-    }
-    /// The conditioned value's filter: quiet between steps, restarted at each step's onset.
-    var restarting: StepRestartFilter {
-        _read { yield filterState.restarting }
-        _modify { yield &filterState.restarting }
+    /// The smoothing filter: a few hypotheses about when the settling value last stepped.
+    var filter: ChangepointLagFilter {
+        _read { yield filterStateBox!.state.pointee.filter }
+        _modify { yield &uniqueFilterState().state.pointee.filter }
     }
     /// Hampel's scale of the recent innovations, for the outlier gate.
     var innovations: HampelScale {
-        _read { yield filterState.innovations }
-        _modify { yield &filterState.innovations }
+        _read { yield filterStateBox!.state.pointee.innovations }
+        _modify { yield &uniqueFilterState().state.pointee.innovations }
     }
     /// The noise the readings show, in case the configured one is missing or too low.
     var noiseFloor: NoiseFloor {
-        _read { yield filterState.noiseFloor }
-        _modify { yield &filterState.noiseFloor }
+        _read { yield filterStateBox!.state.pointee.noiseFloor }
+        _modify { yield &uniqueFilterState().state.pointee.noiseFloor }
     }
     /// Time of the last reading the filter took, µs, and that reading.
     var filterTime: Int64 = 0
@@ -60,9 +51,9 @@ public struct TagConditioner: Sendable {
     /// The filter before the last reading it took, and whether that reading was a stretch (a
     /// step that used over half of what the gate allowed): if the next reading fits the filter
     /// as it was before and not as it is, that reading was a spike that slipped through.
-    var previousFilter: InteractingLagFilter {
-        _read { yield filterState.previousFilter }
-        _modify { yield &filterState.previousFilter }
+    var previousFilter: ChangepointLagFilter {
+        _read { yield filterStateBox!.state.pointee.previousFilter }
+        _modify { yield &uniqueFilterState().state.pointee.previousFilter }
     }
     /// Repeats of the last accepted reading in a row.
     var repeatRun = 0
@@ -107,6 +98,7 @@ public struct TagConditioner: Sendable {
     public init(tag: TagConfig) {
         p = SignalParameters(tag: tag)
         texts = ReasonTexts(tag: tag)
+        if p.thermal { filterStateBox = FilterStateBox(FilterState(parameters: p)) }
     }
 
     /// The tag has a thermal model (else only range, sentinel and communication checks apply).
@@ -169,7 +161,6 @@ public struct TagConditioner: Sendable {
             guard slippedSpikeBefore(reading, at: time) else { return reject(reading, at: time) }
             // The last reading was the spike: take the filter back to before it.
             filter = previousFilter
-            restarting.undoLast()
             filterTime = previousTime
             lastAccepted = previousAccepted
             lastWasStretch = false
@@ -195,7 +186,7 @@ public struct TagConditioner: Sendable {
             return ConditionedReading(value: nil, status: .badWaitingForInitialData, reason: .noReading)
         }
         missedRun += 1
-        if p.noise == 0 { noiseFloor.gap() }
+        if p.thermal, p.noise == 0 { noiseFloor.gap() }
         if missedRun >= Int(Self.stalePeriods) || Double(time - freshTime) * 1e-6 >= Self.stalePeriods * period {
             return staleReading()
         }
@@ -218,8 +209,7 @@ public struct TagConditioner: Sendable {
 
     mutating func start(_ y: Double, at time: Int64) {
         started = true
-        filter = InteractingLagFilter(reading: y, variance: variance, parameters: p)
-        restarting = StepRestartFilter(reading: y, variance: variance, parameters: p)
+        filter = ChangepointLagFilter(reading: y, variance: variance, parameters: p)
         innovations.removeAll()
         filterTime = time
         lastAccepted = y
@@ -243,15 +233,14 @@ public struct TagConditioner: Sendable {
             step = LagStep(dt: Double(dt) * 1e-6, tau: p.tau, modeTime: p.modeTime)
         }
         innovations.append(y - (step.a * filter.x + step.b * filter.u))
-        previousFilter = filter
+        // Only a stretch can turn out to have been a spike, so only then is the filter kept.
+        lastWasStretch = abs(y - filter.x) > 0.5 * gateBound(since: Double(dt) * 1e-6)
+        if lastWasStretch {
+            previousFilter = filter
+        }
         previousTime = filterTime
         previousAccepted = lastAccepted
-        lastWasStretch = abs(y - filter.x) > 0.5 * gateBound(since: Double(dt) * 1e-6)
-        filter.update(
-            step, reading: y, variance: variance, quiet: p.quietDiffusion, manoeuvre: p.manoeuvreDiffusion)
-        restarting.update(
-            step, dt: Double(dt) * 1e-6, reading: y, variance: variance, diffusion: p.quietDiffusion, tau: p.tau,
-            modeTime: p.modeTime)
+        filter.update(step, reading: y, variance: variance, diffusion: p.quietDiffusion)
         filterTime = time
         lastAccepted = y
     }
@@ -269,15 +258,11 @@ public struct TagConditioner: Sendable {
     // MARK: - Output
 
     /// The filtered value as of the last reading the filters took (a repeated reading adds no
-    /// motion, so none is invented): a blend of the interacting filter and the restarting
-    /// one (see ``StepRestartFilter/share``); the projection is the settling value, kept within what
-    /// max_rate·τ allows.
+    /// motion, so none is invented): the changepoint filter's posterior mean; the projection is
+    /// its settling value, kept within what max_rate·τ allows.
     @inline(__always)
     mutating func good() -> ConditionedReading {
-        // The restarting filter is lag-free only once its detector has found the step: while
-        // the readings drift from it, the interacting filter (which follows at once) takes over.
-        let share = restarting.share
-        let x = share * restarting.x + (1 - share) * filter.x
+        let x = filter.x
         let reach = p.maxRate * p.tau
         let projected = min(max(filter.u, x - reach), x + reach)
         lastUsable = x
@@ -306,25 +291,33 @@ public struct TagConditioner: Sendable {
 
 /// The part of a tag's conditioning state that only tags with a thermal model use.
 struct FilterState: Sendable {
-    var filter: InteractingLagFilter
-    var previousFilter: InteractingLagFilter
-    var restarting: StepRestartFilter
+    var filter: ChangepointLagFilter
+    var previousFilter: ChangepointLagFilter
     var innovations = HampelScale()
     var noiseFloor = NoiseFloor()
 
     init(parameters p: SignalParameters) {
-        filter = InteractingLagFilter(reading: 0, variance: p.measurementVariance, parameters: p)
-        restarting = StepRestartFilter(reading: 0, variance: p.measurementVariance, parameters: p)
+        filter = ChangepointLagFilter(reading: 0, variance: p.measurementVariance, parameters: p)
         previousFilter = filter
     }
 }
 
-/// Heap storage for ``FilterState``.
+/// Heap storage for ``FilterState``, reached through a pointer: the per-sample path touches a
+/// dozen fields, and a class's stored property would cost a dynamic exclusivity check on each.
 ///
 /// `@unchecked Sendable` for the reason Array's storage may be: it is written only through
 /// TagConditioner's copy-on-write accessor, which copies it first whenever it is shared, so a
 /// box that two values (possibly on two threads) can see is never written.
 final class FilterStateBox: @unchecked Sendable {
-    var state: FilterState
-    init(_ state: FilterState) { self.state = state }
+    let state: UnsafeMutablePointer<FilterState>
+
+    init(_ initial: FilterState) {
+        state = .allocate(capacity: 1)
+        state.initialize(to: initial)
+    }
+
+    deinit {
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
 }

@@ -1,6 +1,8 @@
+import Foundation
 import KilnCore
-import KilnSignal
 import Testing
+
+@testable import KilnSignal
 
 /// The smoothing: exact for any interval, no lag on a first-order approach, and less error than
 /// both the raw reading and a fixed α = 0.2 average on noisy traces sampled ≥ 20 times per τ.
@@ -22,6 +24,38 @@ struct FilterTests {
         let average = trace.rmsError(of: trace.fixedAlphaAverage(0.2))
         #expect(conditioned <= 0.9 * raw, "conditioned \(conditioned) raw \(raw)")
         #expect(conditioned <= 0.9 * average, "conditioned \(conditioned) alpha 0.2 \(average)")
+    }
+
+    /// One step response each, the kind a plant engineer records: the setting of `max_rate` is
+    /// physics' bound, often generous (here 10× the steepest slope of the trace), and the step only
+    /// 20–50 noise floors; it starts at rest, or right at the step's onset.
+    @Test(arguments: [
+        // (τ, samples per τ, step / noise, τ at rest before the step)
+        (90.0, 20.0, 20.0, 2.0), (600, 20, 20, 0), (30, 60, 20, 2), (1800, 20, 50, 0), (10, 20, 50, 2),
+    ])
+    func aGenerousMaxRateDoesNotCostSmallSteps(tau: Double, perTau: Double, stepOverNoise: Double, rest: Double) {
+        let noise = 0.1
+        let trace = SyntheticTrace(
+            tau: tau, interval: tau / perTau, duration: (rest + 6) * tau, start: 20,
+            steps: [(rest * tau, 20 + stepOverNoise * noise)], noise: noise, jitter: 0.1, missed: 0.01, seed: 5)
+        let tag = SyntheticTrace.tag(
+            tau: tau, maxRate: 10 * stepOverNoise * noise / tau, noise: noise, poll: tau / perTau)
+        let conditioned = trace.rmsError(of: trace.conditioned(by: tag).map(\.value))
+        let raw = trace.rmsError(of: trace.points.map(\.reading))
+        let average = trace.rmsError(of: trace.fixedAlphaAverage(0.2))
+        #expect(conditioned <= 0.9 * min(raw, average), "conditioned \(conditioned) raw \(raw) alpha 0.2 \(average)")
+    }
+
+    @Test func theWeightsExponentialMatchesTheCLibrarys() {
+        var worst = 0.0
+        var v = -720.0
+        while v <= 0 {
+            let expected = max(exp(v), exp(-700.0))
+            worst = max(worst, abs(ChangepointLagFilter.exponential(v) / expected - 1))
+            v += 0.0137
+        }
+        #expect(worst < 2e-7, "worst relative error \(worst)")
+        #expect(ChangepointLagFilter.exponential(0) == 1)
     }
 
     @Test func irregularSamplingCostsLittle() {
