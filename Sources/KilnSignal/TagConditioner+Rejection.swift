@@ -2,8 +2,10 @@ extension TagConditioner {
     /// A reading is an outlier when its step from the filtered value implies a rate above
     /// `max_rate` by more than the noise allows: beyond max_rate·Δt + 5.5 σ + one quantum, σ the
     /// filter's own uncertainty (noise floor and estimate), or Hampel's robust scale of the recent
-    /// innovations when that is over twice as large (the model is off). Δt counts from the last reading the filter took, which for a
-    /// register that repeats its value is its last change, so it may catch up in one step.
+    /// innovations when that is over twice as large (the model is off); σ widens when the
+    /// innovations show more noise than configured (``noiseExcess``). Δt counts from the last
+    /// reading the filter took, which for a register that repeats its value is its last change, so
+    /// it may catch up in one step.
     /// (Mutating only so the call borrows `self` in place.)
     @inline(__always)
     mutating func isOutlier(_ y: Double, at time: Int64) -> Bool {
@@ -12,7 +14,7 @@ extension TagConditioner {
         let step = abs(y - filter.x)
         // The filter's own deviation first; Hampel's scale (a median) only when that says outlier.
         guard step > gateBound(since: since) else { return false }
-        let deviation = (variance + filter.pxx).squareRoot()
+        let deviation = ((variance + filter.pxx) * noiseExcess).squareRoot()
         let hampel = innovations.scale
         return hampel <= 2 * deviation || step > p.maxRate * since + p.quantum + Self.spikeDeviations * hampel
     }
@@ -21,7 +23,7 @@ extension TagConditioner {
     /// by the filter's own uncertainty.
     @inline(__always)
     func gateBound(since: Double) -> Double {
-        p.maxRate * since + p.quantum + Self.spikeDeviations * (variance + filter.pxx).squareRoot()
+        p.maxRate * since + p.quantum + Self.spikeDeviations * ((variance + filter.pxx) * noiseExcess).squareRoot()
     }
 
     /// Whether the last reading the filter took was a stretch and `y` fits the filter as it was
@@ -32,7 +34,7 @@ extension TagConditioner {
         let since = Double(max(time - previousTime, 0)) * 1e-6
         let bound =
             p.maxRate * since + p.quantum
-            + Self.spikeDeviations * (variance + previousFilter.pxx).squareRoot()
+            + Self.spikeDeviations * ((variance + previousFilter.pxx) * noiseExcess).squareRoot()
         return abs(y - previousFilter.x) <= bound
     }
 
@@ -41,7 +43,7 @@ extension TagConditioner {
     /// starts over from them (the instrument jumped and now reads steadily).
     mutating func reject(_ y: Double, at time: Int64) -> ConditionedReading {
         rejected += 1
-        let tolerance = Self.spikeDeviations * (2 * variance).squareRoot() + p.quantum
+        let tolerance = Self.spikeDeviations * (2 * variance * noiseExcess).squareRoot() + p.quantum
         if candidateCount > 0,
             abs(y - candidateLast) <= p.maxRate * Double(time - candidateLastTime) * 1e-6 + tolerance
         {
@@ -90,6 +92,23 @@ extension TagConditioner {
     var variance: Double {
         guard p.noise == 0 else { return p.measurementVariance }
         return max(noiseFloor.estimate * noiseFloor.estimate, p.measurementVariance)
+    }
+
+    /// How much noisier the readings are than the model says (1 when they are not): the gate
+    /// widens by its square root, so a `noise` set below the sensor's real noise costs outlier
+    /// sensitivity, not false spikes.
+    @inline(__always)
+    var noiseExcess: Double { max(innovationScale, 1) }
+
+    /// Follows the innovations' variance against the one the model predicts: an exponential
+    /// average over about 50 readings of z², clipped at 4 (two standard deviations of the current
+    /// estimate, so a spike that slipped through moves it by at most 7%) and divided by 0.92,
+    /// the mean of min(z², 4) for a Gaussian.
+    @inline(__always)
+    mutating func noteInnovation(_ e: Double, predictedVariance s: Double) {
+        let scale = innovationScale
+        let z2 = e * e / (s * scale)
+        innovationScale = min(max(scale + scale * Self.innovationMemory * (min(z2, 4) * (1 / 0.92) - 1), 0.25), 1e6)
     }
 
     /// Without a configured noise floor, nothing is an outlier until the readings have shown theirs.

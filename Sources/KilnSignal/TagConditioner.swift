@@ -55,6 +55,8 @@ public struct TagConditioner: Sendable {
         _read { yield filterStateBox!.state.pointee.previousFilter }
         _modify { yield &uniqueFilterState().state.pointee.previousFilter }
     }
+    /// The innovations' variance over the model's (see ``noteInnovation(_:predictedVariance:)``).
+    var innovationScale = 1.0
     /// Repeats of the last accepted reading in a row.
     var repeatRun = 0
     var previousTime: Int64 = 0
@@ -232,7 +234,11 @@ public struct TagConditioner: Sendable {
             stepDt = dt
             step = LagStep(dt: Double(dt) * 1e-6, tau: p.tau, modeTime: p.modeTime)
         }
-        innovations.append(y - (step.a * filter.x + step.b * filter.u))
+        let innovation = y - (step.a * filter.x + step.b * filter.u)
+        innovations.append(innovation)
+        // The prediction's variance, near enough for this: the reading's and the filter's (the
+        // settling value's share is small over one poll).
+        noteInnovation(innovation, predictedVariance: variance + filter.pxx)
         // Only a stretch can turn out to have been a spike, so only then is the filter kept.
         lastWasStretch = abs(y - filter.x) > 0.5 * gateBound(since: Double(dt) * 1e-6)
         if lastWasStretch {
@@ -285,6 +291,8 @@ public struct TagConditioner: Sendable {
     static let persistentSteepReadings = 3
     /// Standard deviations of the innovation a reading may stray beyond what `max_rate` allows.
     static let spikeDeviations = 5.5
+    /// Weight of each reading in ``innovationScale`` (about 50 readings' memory).
+    static let innovationMemory = 0.02
     /// Poll periods without a fresh reading beyond which the value is stale.
     static let stalePeriods = 3.0
 }

@@ -106,4 +106,19 @@ struct CleanTraceTests {
             #expect(faults <= out.count / 1000, "\(faults) faults in \(out.count) readings every \(interval) s")
         }
     }
+
+    @Test(arguments: [(90.0, 0.45), (600, 3), (1800, 9), (60, 0.3)])
+    func aNoiseFloorSetBelowTheSensorsRealNoiseRaisesNothing(tau: Double, interval: Double) {
+        // The map says 0.05, the sensor gives 0.1: 5.5 configured σ is only 2.75 real ones, which
+        // Gaussian noise exceeds every few hundred readings. The gate follows the innovations'
+        // real spread instead.
+        for seed: UInt64 in [21, 22, 23] {
+            let trace = Signal.stepResponse(
+                tau: tau, interval: interval, from: 20, to: 20.5, taus: 8, noise: 0.1, jitter: 0.1, missed: 0.01,
+                seed: seed)
+            let tag = SyntheticTrace.tag(tau: tau, maxRate: 1.5 * 0.5 / tau, noise: 0.05, poll: interval)
+            let out = trace.conditioned(by: tag)
+            #expect(Signal.firstFault(out) == nil, "τ \(tau) s every \(interval) s, seed \(seed)")
+        }
+    }
 }
