@@ -13,17 +13,30 @@ extension TagConditioner {
         let since = Double(max(time - filterTime, 0)) * 1e-6
         let step = abs(y - filter.x)
         // The filter's own deviation first; Hampel's scale (a median) only when that says outlier.
-        guard step > gateBound(since: since) else { return false }
-        let deviation = ((variance + filter.pxx) * noiseExcess).squareRoot()
+        let deviation = gateDeviation(filter)
+        guard step > gateBound(since: since, deviation: deviation) else { return false }
         let hampel = innovations.scale
-        return hampel <= 2 * deviation || step > p.maxRate * since + p.quantum + Self.spikeDeviations * hampel
+        return hampel <= 2 * deviation || step > gateBound(since: since, deviation: hampel)
     }
 
     /// The largest step from the filtered value the gate lets through after `since` seconds,
     /// by the filter's own uncertainty.
     @inline(__always)
     func gateBound(since: Double) -> Double {
-        p.maxRate * since + p.quantum + Self.spikeDeviations * ((variance + filter.pxx) * noiseExcess).squareRoot()
+        gateBound(since: since, deviation: gateDeviation(filter))
+    }
+
+    /// max_rate·`since` + one quantum + 5.5 × `deviation`.
+    @inline(__always)
+    func gateBound(since: Double, deviation: Double) -> Double {
+        p.maxRate * since + p.quantum + Self.spikeDeviations * deviation
+    }
+
+    /// The deviation a reading may show from `filter`'s value: the noise floor and the filter's
+    /// own uncertainty, widened by ``noiseExcess``.
+    @inline(__always)
+    func gateDeviation(_ filter: ChangepointLagFilter) -> Double {
+        ((variance + filter.pxx) * noiseExcess).squareRoot()
     }
 
     /// Whether the last reading the filter took was a stretch and `y` fits the filter as it was
@@ -32,10 +45,7 @@ extension TagConditioner {
     mutating func slippedSpikeBefore(_ y: Double, at time: Int64) -> Bool {
         guard lastWasStretch else { return false }
         let since = Double(max(time - previousTime, 0)) * 1e-6
-        let bound =
-            p.maxRate * since + p.quantum
-            + Self.spikeDeviations * ((variance + previousFilter.pxx) * noiseExcess).squareRoot()
-        return abs(y - previousFilter.x) <= bound
+        return abs(y - previousFilter.x) <= gateBound(since: since, deviation: gateDeviation(previousFilter))
     }
 
     /// Spike while the rejections are few; a rate fault once they persist; and once the
