@@ -118,30 +118,31 @@ struct ChangepointLagFilter: Sendable {
         }
     }
 
-    /// e^v for v ≤ 0, to a relative error below 2e-7 (ample for weights): 2^(v·log₂e) split
-    /// into the nearest integer power, set in the exponent bits, and a remainder within ±½ by a
-    /// 7th-degree Taylor series; below −700, e^−700 (about 1e-304, as good as 0 here). The C
-    /// library's exp costs several times as much, and this runs for every hypothesis. The
-    /// rounding uses the 2^52 trick (adding 1.5·2^52 leaves an integer), which needs no
-    /// conversion.
+    /// e^v for each lane, v ≤ 0 (above 0 it gives 1), to a relative error below 2e-7 (ample
+    /// for weights): 2^(v·log₂e) split into the nearest integer power, set in the exponent bits,
+    /// and a remainder within ±½ by a 7th-degree Taylor series; below −693, e^−693 (about 1e-301,
+    /// as good as 0 here). The C library's exp costs several times as much, one value at a time,
+    /// and this runs for every hypothesis. The rounding uses the 2^52 trick (adding 1.5·2^52
+    /// leaves an integer), which needs no conversion.
     @inline(__always)
-    static func exponential(_ v: Double) -> Double {
-        let t = max(v, -700) * 1.4426950408889634
-        let magic = 6_755_399_441_055_744.0  // 1.5 · 2^52
+    static func exponential(_ v: SIMD2<Double>) -> SIMD2<Double> {
+        var t = v * 1.4426950408889634
+        t.replace(with: -1000, where: t .< -1000)
+        t.replace(with: 0, where: t .> 0)
+        let magic = SIMD2<Double>(repeating: 6_755_399_441_055_744.0)  // 1.5 · 2^52
         let whole = (t + magic) - magic
         let f = (t - whole) * 0.6931471805599453
         // e^f for |f| ≤ ln2/2: Taylor to the 7th power, 1/k! as constants.
-        var p = 1.0 / 5_040
-        p = p * f + 1.0 / 720
+        var p = f * (1.0 / 5_040) + 1.0 / 720
         p = p * f + 1.0 / 120
         p = p * f + 1.0 / 24
         p = p * f + 1.0 / 6
         p = p * f + 0.5
         p = p * f + 1
         p = p * f + 1
-        // whole + 1023 (13…1023) in the low bits of 2^52 + it, moved up into the exponent.
-        let biased = (whole + 4_503_599_627_371_519).bitPattern  // 2^52 + 1023
-        return p * Double(bitPattern: biased << 52)
+        // whole + 1023 (23…1023) in the low bits of 2^52 + it, moved up into the exponent.
+        let biased = unsafeBitCast(whole + 4_503_599_627_371_519, to: SIMD2<UInt64>.self)  // 2^52 + 1023
+        return p * unsafeBitCast(biased &<< 52, to: SIMD2<Double>.self)
     }
 }
 
@@ -177,10 +178,22 @@ private struct Rows {
         n += 1
     }
 
+    /// Hypotheses `k` and `k + 1` of `row`, as one vector.
+    @inline(__always)
+    func pair(_ row: UnsafeMutablePointer<Double>, _ k: Int) -> SIMD2<Double> {
+        UnsafeRawPointer(row + k).loadUnaligned(as: SIMD2<Double>.self)
+    }
+
+    @inline(__always)
+    func setPair(_ row: UnsafeMutablePointer<Double>, _ k: Int, _ value: SIMD2<Double>) {
+        UnsafeMutableRawPointer(row + k).storeBytes(of: value, as: SIMD2<Double>.self)
+    }
+
     /// Each hypothesis predicts and takes reading `y`, and its weight is multiplied by the
     /// prediction's likelihood N(y; prediction, s), relative to the best so none underflows
     /// needlessly. Returns the mixture's moments and the weights' total (they are left
-    /// unnormalised; the mixture is normalised).
+    /// unnormalised; the mixture is normalised). Two hypotheses at a time, all ``capacity`` of
+    /// them: rows beyond `count` (only before the table first fills) weigh 0 and stay 0.
     @inline(__always)
     func take(_ y: Double, step: LagStep, variance r: Double, diffusion q: Double, count n: Int) -> (
         (x: Double, u: Double, pxx: Double, pxu: Double, puu: Double), Double
@@ -194,34 +207,41 @@ private struct Rows {
         let qxu = q * step.qxu
         let quu = q * step.quu
         var surprise = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-        var least = Double.infinity
         return withUnsafeMutableBytes(of: &surprise) { raw in
             let z = raw.baseAddress!.assumingMemoryBound(to: Double.self)
-            for i in 0..<n {
-                let xp = a * x[i] + b * u[i]
-                let p0 = aa * xx[i] + ab * xu[i] + bb * uu[i] + qxx
-                let p1 = a * xu[i] + b * uu[i] + qxu
-                let p2 = uu[i] + quu
+            for k in stride(from: 0, to: ChangepointLagFilter.capacity, by: 2) {
+                let px = pair(xx, k)
+                let pc = pair(xu, k)
+                let pu = pair(uu, k)
+                let xp = a * pair(x, k) + b * pair(u, k)
+                let p0 = aa * px + ab * pc + bb * pu + qxx
+                let p1 = a * pc + b * pu + qxu
+                let p2 = pu + quu
                 let inverse = 1 / (p0 + r)
                 let e = y - xp
                 let kx = p0 * inverse
                 let ku = p1 * inverse
-                x[i] = xp + kx * e
-                u[i] += ku * e
-                xx[i] = (1 - kx) * p0
-                xu[i] = (1 - kx) * p1
-                uu[i] = max(p2 - ku * p1, 0)
-                let normalised = e * e * inverse
-                z[i] = normalised
-                least = min(least, normalised)
-                w[i] *= inverse.squareRoot()
+                setPair(x, k, xp + kx * e)
+                setPair(u, k, pair(u, k) + ku * e)
+                setPair(xx, k, (1 - kx) * p0)
+                setPair(xu, k, (1 - kx) * p1)
+                var settling = p2 - ku * p1
+                settling.replace(with: 0, where: settling .< 0)
+                setPair(uu, k, settling)
+                setPair(z, k, e * e * inverse)
+                setPair(w, k, pair(w, k) * inverse.squareRoot())
             }
-            var total = 0.0
-            for i in 0..<n {
-                w[i] *= ChangepointLagFilter.exponential(-0.5 * (z[i] - least))
-                total += w[i]
+            var least = Double.infinity
+            for i in 0..<n where w[i] > 0 { least = min(least, z[i]) }
+            if !least.isFinite { least = 0 }
+            var total = SIMD2<Double>()
+            for k in stride(from: 0, to: ChangepointLagFilter.capacity, by: 2) {
+                let weights = pair(w, k) * ChangepointLagFilter.exponential(-0.5 * (pair(z, k) - least))
+                setPair(w, k, weights)
+                total += weights
             }
-            return (moments(count: n, scale: 1 / total), total)
+            let sum = total.x + total.y
+            return (moments(count: n, scale: 1 / sum), sum)
         }
     }
 

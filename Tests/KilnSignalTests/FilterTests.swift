@@ -50,12 +50,18 @@ struct FilterTests {
         var worst = 0.0
         var v = -720.0
         while v <= 0 {
-            let expected = max(exp(v), exp(-700.0))
-            worst = max(worst, abs(ChangepointLagFilter.exponential(v) / expected - 1))
+            // Both lanes, with different arguments.
+            let lanes = ChangepointLagFilter.exponential(SIMD2(v, v / 3))
+            for (argument, value) in [(v, lanes.x), (v / 3, lanes.y)] {
+                let expected = max(exp(argument), exp(-1000 / 1.4426950408889634))
+                worst = max(worst, abs(value / expected - 1))
+            }
             v += 0.0137
         }
         #expect(worst < 2e-7, "worst relative error \(worst)")
-        #expect(ChangepointLagFilter.exponential(0) == 1)
+        #expect(ChangepointLagFilter.exponential(SIMD2(0, 0)) == SIMD2(1, 1))
+        // Above 0 (a row that weighs nothing) it gives 1, never an overflow.
+        #expect(ChangepointLagFilter.exponential(SIMD2(5, 800)) == SIMD2(1, 1))
     }
 
     @Test func irregularSamplingCostsLittle() {
