@@ -12,31 +12,27 @@ extension TagConditioner {
         if gateIsOpen { return false }
         let since = Double(max(time - filterTime, 0)) * 1e-6
         let step = abs(y - filter.x)
-        // The filter's own deviation first; Hampel's scale (a median) only when that says outlier.
-        let deviation = gateDeviation(filter)
-        guard step > gateBound(since: since, deviation: deviation) else { return false }
+        // The filter's own spread first; Hampel's scale (a median) only when that says outlier.
+        let spread = gateVariance(filter)
+        guard exceedsGate(step, since: since, variance: spread) else { return false }
         let hampel = innovations.scale
-        return hampel <= 2 * deviation || step > gateBound(since: since, deviation: hampel)
+        return hampel * hampel <= 4 * spread || exceedsGate(step, since: since, variance: hampel * hampel)
     }
 
-    /// The largest step from the filtered value the gate lets through after `since` seconds,
-    /// by the filter's own uncertainty.
+    /// Whether `step` is beyond what the gate lets through after `since` seconds: max_rate·`since`
+    /// + one quantum + 5.5 standard deviations, the deviation's square being `variance` (compared
+    /// squared: this runs for every reading, twice).
     @inline(__always)
-    func gateBound(since: Double) -> Double {
-        gateBound(since: since, deviation: gateDeviation(filter))
+    func exceedsGate(_ step: Double, since: Double, variance: Double) -> Bool {
+        let beyond = step - (p.maxRate * since + p.quantum)
+        return beyond > 0 && beyond * beyond > Self.spikeDeviations * Self.spikeDeviations * variance
     }
 
-    /// max_rate·`since` + one quantum + 5.5 × `deviation`.
+    /// The variance of a reading's deviation from `filter`'s value: the noise floor and the
+    /// filter's own uncertainty, widened by ``noiseExcess``.
     @inline(__always)
-    func gateBound(since: Double, deviation: Double) -> Double {
-        p.maxRate * since + p.quantum + Self.spikeDeviations * deviation
-    }
-
-    /// The deviation a reading may show from `filter`'s value: the noise floor and the filter's
-    /// own uncertainty, widened by ``noiseExcess``.
-    @inline(__always)
-    func gateDeviation(_ filter: ChangepointLagFilter) -> Double {
-        ((variance + filter.pxx) * noiseExcess).squareRoot()
+    func gateVariance(_ filter: ChangepointLagFilter) -> Double {
+        (variance + filter.pxx) * noiseExcess
     }
 
     /// Whether the last reading the filter took was a stretch and `y` fits the filter as it was
@@ -45,7 +41,7 @@ extension TagConditioner {
     mutating func slippedSpikeBefore(_ y: Double, at time: Int64) -> Bool {
         guard lastWasStretch else { return false }
         let since = Double(max(time - previousTime, 0)) * 1e-6
-        return abs(y - previousFilter.x) <= gateBound(since: since, deviation: gateDeviation(previousFilter))
+        return !exceedsGate(abs(y - previousFilter.x), since: since, variance: gateVariance(previousFilter))
     }
 
     /// Spike while the rejections are few; a rate fault once they persist; and once the
@@ -84,9 +80,9 @@ extension TagConditioner {
     /// uncertainty) for a few readings: a drift faster than the process can move.
     @inline(__always)
     mutating func steepTrend() -> Bool {
-        let slope = abs(filter.u - filter.x) / p.tau
-        let deviation = filter.gapVariance.squareRoot() / p.tau
-        if slope > 1.2 * p.maxRate + 5 * deviation {
+        // |u − x|/τ > 1.2·max_rate + 5·√gapVariance/τ, compared squared.
+        let beyond = abs(filter.u - filter.x) - 1.2 * p.maxRate * p.tau
+        if beyond > 0, beyond * beyond > 25 * filter.gapVariance {
             steepRun += 1
         } else {
             steepRun = 0

@@ -14,9 +14,9 @@ extension TagConditioner {
             flatGap = filter.u - filter.x
             // The filter's confidence in the approach: the better of this change and the one
             // before, since one odd interval (a repeat, then a change) can unsettle it briefly.
-            let deviation = filter.gapVariance.squareRoot()
-            flatGapDeviation = min(deviation, lastGapDeviation)
-            lastGapDeviation = deviation
+            let spread = filter.gapVariance
+            flatGapVariance = min(spread, lastGapVariance)
+            lastGapVariance = spread
         } else {
             flatCount += 1
         }
@@ -46,7 +46,7 @@ extension TagConditioner {
         guard flat >= p.stuck else { return nil }
         if flatCount >= p.flatSamplesForNoise { return flat }
         let expected = abs(flatGap) * -expm1(-flat / p.tau)
-        let margin = 3 * p.quantum + 4 * flatGapDeviation + 3 * p.noise + p.flatTolerance
+        let margin = 3 * p.quantum + 4 * flatGapVariance.squareRoot() + 3 * p.noise + p.flatTolerance
         return expected > margin ? flat : nil
     }
 }

@@ -65,6 +65,9 @@ public struct TagConditioner: Sendable {
     /// The transition for the last Δt seen, reused while the polls keep their period.
     var stepDt: Int64 = -1
     var step = LagStep(dt: 0, tau: 1, modeTime: 1)
+    /// The last transition computed in full; a Δt within τ/1000 of its own is derived from it.
+    var baseDt: Int64 = -1
+    var baseStep = LagStep(dt: 0, tau: 1, modeTime: 1)
 
     // MARK: Output
     var lastUsable: Double?
@@ -85,8 +88,8 @@ public struct TagConditioner: Sendable {
     var flatCount = 0
     var moved = false
     var flatGap = 0.0
-    var flatGapDeviation = 0.0
-    var lastGapDeviation = Double.infinity
+    var flatGapVariance = 0.0
+    var lastGapVariance = Double.infinity
 
     // MARK: Freshness
     var freshTime: Int64?
@@ -220,8 +223,8 @@ public struct TagConditioner: Sendable {
         changeValue = y
         flatCount = 1
         flatGap = 0
-        flatGapDeviation = 0
-        lastGapDeviation = .infinity
+        flatGapVariance = 0
+        lastGapVariance = .infinity
         steepRun = 0
         rejected = 0
         candidateCount = 0
@@ -232,7 +235,14 @@ public struct TagConditioner: Sendable {
         let dt = max(time - filterTime, 0)
         if dt != stepDt {
             stepDt = dt
-            step = LagStep(dt: Double(dt) * 1e-6, tau: p.tau, modeTime: p.modeTime)
+            let delta = Double(dt - baseDt) * 1e-6
+            if baseDt >= 0, abs(delta) <= LagStep.advanceLimit * p.tau {
+                step = baseStep.advanced(by: delta, tau: p.tau, modeTime: p.modeTime)
+            } else {
+                baseDt = dt
+                baseStep = LagStep(dt: Double(dt) * 1e-6, tau: p.tau, modeTime: p.modeTime)
+                step = baseStep
+            }
         }
         let innovation = y - (step.a * filter.x + step.b * filter.u)
         innovations.append(innovation)
@@ -240,7 +250,7 @@ public struct TagConditioner: Sendable {
         // settling value's share is small over one poll).
         noteInnovation(innovation, predictedVariance: variance + filter.pxx)
         // Only a stretch can turn out to have been a spike, so only then is the filter kept.
-        lastWasStretch = abs(y - filter.x) > 0.5 * gateBound(since: Double(dt) * 1e-6)
+        lastWasStretch = exceedsGate(2 * abs(y - filter.x), since: Double(dt) * 1e-6, variance: gateVariance(filter))
         if lastWasStretch {
             previousFilter = filter
         }

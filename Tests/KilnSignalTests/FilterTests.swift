@@ -64,6 +64,31 @@ struct FilterTests {
         #expect(ChangepointLagFilter.exponential(SIMD2(5, 800)) == SIMD2(1, 1))
     }
 
+    @Test(arguments: [(0.5, 10.0), (1.0, 90.0), (60.0, 1800.0), (0.002, 10.0), (5.0, 10.0)])
+    func aJitteredIntervalsTransitionMatchesOneComputedInFull(dt: Double, tau: Double) {
+        // The poller's reply times jitter by up to τ/1000 around the period; the transition for
+        // those intervals is derived from the period's, and must be the same numbers.
+        let base = LagStep(dt: dt, tau: tau, modeTime: 4 * tau)
+        for fraction in [-1.0, -0.37, -1e-6, 1e-6, 0.2, 1.0] {
+            let delta = fraction * LagStep.advanceLimit * tau
+            guard dt + delta >= 0 else { continue }
+            let derived = base.advanced(by: delta, tau: tau, modeTime: 4 * tau)
+            let full = LagStep(dt: dt + delta, tau: tau, modeTime: 4 * tau)
+            let pairs = [
+                ("a", derived.a, full.a), ("b", derived.b, full.b), ("qxx", derived.qxx, full.qxx),
+                ("qxu", derived.qxu, full.qxu), ("quu", derived.quu, full.quu),
+                ("switch", derived.switchProbability, full.switchProbability),
+            ]
+            for (name, got, expected) in pairs {
+                // qxx's closed form cancels digits (it is about τh³/3), in both: hence the
+                // absolute floor, of the size of the terms that cancel.
+                #expect(
+                    abs(got - expected) <= 1e-9 * abs(expected) + 1e-15 * tau,
+                    "\(name) at dt \(dt) + \(delta): \(got) vs \(expected)")
+            }
+        }
+    }
+
     @Test func irregularSamplingCostsLittle() {
         // The same process sampled regularly and with ±50% jitter plus missed polls: the filter is
         // exact for any Δt, so the error stays of the same size.
