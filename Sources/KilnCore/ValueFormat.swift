@@ -35,11 +35,19 @@ public enum ValueFormat {
         }
     }
 
+    /// A float32 reading's shortest text. Between 10⁻⁴ and 2²⁴, off the integers, Float's own
+    /// text is it (both types write plain decimals there); elsewhere through Double, so large
+    /// values and integers read as ``Value/format(_:)`` writes them.
+    static func float32(_ d: Double) -> String {
+        let f = Float(d)
+        let magnitude = abs(f)
+        if magnitude >= 1e-4, magnitude < 16_777_216, f != f.rounded() { return f.description }
+        return Value.format(Double(f.description) ?? d)
+    }
+
     static func number(_ d: Double, tag: TagConfig) -> String {
         guard d.isFinite else { return Value.format(d) }
-        if tag.type == .float32, tag.scale == 1, tag.offset == 0 {
-            return Value.format(Double(Float(d).description) ?? d)
-        }
+        if tag.type == .float32, tag.scale == 1, tag.offset == 0 { return float32(d) }
         if tag.type == .float64 { return Value.format(d) }
         var buffer = [CChar](repeating: 0, count: 40)
         let digits = significantDigits(tag.type)

@@ -30,7 +30,9 @@
 /// two-state Kalman updates, no allocation): on the RMS grid 6 hypotheses do as well as 8 at
 /// three quarters of the cost, 4 fall behind.
 struct ChangepointLagFilter: Sendable {
-    /// Hypotheses kept after each reading (two of them born with it).
+    /// Hypotheses kept after each reading (two of them born with it). Even: the update runs on
+    /// two at a time. The table's size (6 × capacity) and the surprise tuple in `take` spell it
+    /// out as literals.
     static let capacity = 6
     /// A small step's size in noise floors.
     static let smallStep = 3.0

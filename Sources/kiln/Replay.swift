@@ -99,19 +99,20 @@ extension KilnCommand {
 
         /// Whether `text` is a number in JSON's grammar (no leading +, no bare dot).
         static func isJSONNumber(_ text: String) -> Bool {
-            var s = Substring(text)
-            if s.first == "-" { s = s.dropFirst() }
-            guard let first = s.first, first.isASCII, first.isNumber else { return false }
-            let integer = s.prefix { $0.isASCII && $0.isNumber }
-            if integer.count > 1, integer.first == "0" { return false }
-            s = s.dropFirst(integer.count)
-            if s.first == "." {
-                s = s.dropFirst()
-                let fraction = s.prefix { $0.isASCII && $0.isNumber }
+            let digit = UInt8(ascii: "0")...UInt8(ascii: "9")
+            var bytes = Substring(text).utf8[...]
+            if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+            let integer = bytes.prefix { digit.contains($0) }
+            guard !integer.isEmpty else { return false }
+            if integer.count > 1, integer.first == UInt8(ascii: "0") { return false }
+            bytes = bytes.dropFirst(integer.count)
+            if bytes.first == UInt8(ascii: ".") {
+                bytes = bytes.dropFirst()
+                let fraction = bytes.prefix { digit.contains($0) }
                 guard !fraction.isEmpty else { return false }
-                s = s.dropFirst(fraction.count)
+                bytes = bytes.dropFirst(fraction.count)
             }
-            return s.isEmpty
+            return bytes.isEmpty
         }
     }
 }

@@ -1,5 +1,6 @@
-import KilnCore
 import Testing
+
+@testable import KilnCore
 
 struct DecodingTests {
     func tag(
@@ -90,6 +91,25 @@ struct DecodingTests {
         let value = Decoding.decode(words: Decoding.encode(.double(0.1), tag: t), tag: t)
         #expect(ValueFormat.text(value, tag: t) == "0.1")
         #expect(ValueFormat.json(.double(.nan), tag: t) == "null")
+    }
+
+    @Test func aFloat32sTextIsItsShortestDecimalEverywhere() {
+        // The fast path (Float's own text) against the long way round (Float's text, read back
+        // as a Double and written as Value.format writes it), over magnitudes from 1e-8 to 1e12.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var scale = 1e-8
+        while scale < 1e12 {
+            for _ in 0..<2_500 {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                let mantissa = 1 + 9 * Double(state >> 11) / Double(1 << 53)
+                let d = (state & 1 == 0 ? 1 : -1) * mantissa * scale
+                #expect(ValueFormat.float32(d) == Value.format(Double(Float(d).description) ?? d), "\(d)")
+            }
+            scale *= 10
+        }
+        for d in [0.0, -0.0, 1, 21, 16_777_216, 16_777_217, 1e-4, 0.1, 20.1398, -40, 1e20, 3.4e38] {
+            #expect(ValueFormat.float32(d) == Value.format(Double(Float(d).description) ?? d), "\(d)")
+        }
     }
 
     @Test func saturatingEncode() {

@@ -23,9 +23,19 @@ struct TraceCSVTests {
         #expect(TraceCSV.timestamp(text) == micros)
     }
 
-    @Test(arguments: ["2024-13-01T00:00:00Z", "2023-02-29T00:00:00Z", "2024-06-10T06:13:20", "yesterday", "12:00", ""])
+    @Test(
+        arguments: [
+            "2024-13-01T00:00:00Z", "2023-02-29T00:00:00Z", "2024-06-10T06:13:20", "yesterday", "12:00", "",
+            // Seconds whose µs do not fit in 64 bits: an error, not an overflow.
+            "99999999999999", "9223372036854.775808", "-99999999999999.5", "9223372036854775807",
+        ])
     func badTimestamps(_ text: String) {
         #expect(TraceCSV.timestamp(text) == nil)
+    }
+
+    @Test func theLargestTimestampThatFitsStillParses() {
+        #expect(TraceCSV.timestamp("9223372036854.775807") == Int64.max)
+        #expect(TraceCSV.timestamp("-9223372036854.775807") == -Int64.max)
     }
 
     @Test func extraColumnsQuotesCarriageReturnsAndCommentsAreFine() throws {
