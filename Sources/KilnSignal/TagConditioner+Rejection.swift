@@ -82,7 +82,7 @@ extension TagConditioner {
     mutating func steepTrend() -> Bool {
         // |u − x|/τ > 1.2·max_rate + 5·√gapVariance/τ, compared squared.
         let beyond = abs(filter.u - filter.x) - 1.2 * p.maxRate * p.tau
-        if beyond > 0, beyond * beyond > 25 * filter.gapVariance {
+        if beyond > 0, beyond * beyond > 25 * filter.gapVariance * max(variance / filterVariance, 1) {
             steepRun += 1
         } else {
             steepRun = 0
@@ -92,12 +92,19 @@ extension TagConditioner {
 }
 
 extension TagConditioner {
-    /// The measurement variance the filter and the gate use: the configured noise floor (with
-    /// quantisation); when `noise` was left out (0), the noise the readings show, if larger.
-    @inline(__always)
-    var variance: Double {
-        guard p.noise == 0 else { return p.measurementVariance }
-        return max(noiseFloor.estimate * noiseFloor.estimate, p.measurementVariance)
+    /// Works out ``filterVariance`` and ``variance`` again from the noise floor, which has
+    /// just changed.
+    mutating func noiseFloorChanged() {
+        let measured = noiseFloor.estimate * noiseFloor.estimate
+        variance = max(measured, p.measurementVariance)
+        if p.noise == 0 {
+            filterVariance = variance
+        } else if noiseFloor.blocks >= Self.settledNoiseBlocks {
+            // A measured noise under half a register step says little (the readings repeat one
+            // or two codes), and none at all says the sensor is stuck: only a clear one lowers it.
+            let ceiling = measured > p.quantum * p.quantum / 4 ? measured * Self.noiseBand : .infinity
+            filterVariance = min(max(p.measurementVariance, measured / Self.noiseBand), ceiling)
+        }
     }
 
     /// How much noisier the readings are than the model says (1 when they are not): the gate

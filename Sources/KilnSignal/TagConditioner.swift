@@ -55,6 +55,16 @@ public struct TagConditioner: Sendable {
         _read { yield filterStateBox!.state.pointee.previousFilter }
         _modify { yield &uniqueFilterState().state.pointee.previousFilter }
     }
+    /// The measurement variance the filter smooths with: the configured noise floor (with
+    /// quantisation) while the noise the readings show (``NoiseFloor``, once it has seen
+    /// ``settledNoiseBlocks`` blocks of nine) is within a factor ``noiseBand`` of it (in
+    /// variance); beyond, the measured one, brought back to the edge of that band. A `noise` set
+    /// too high would otherwise smooth away real motion, one set too low follow the noise. When
+    /// `noise` was left out (0), the measured noise, if larger than the quantisation.
+    var filterVariance: Double
+    /// The measurement variance the fault checks judge by: the configured or the measured,
+    /// whichever is larger (a measured noise only ever widens what counts as normal).
+    var variance: Double
     /// The innovations' variance over the model's (see ``noteInnovation(_:predictedVariance:)``).
     var innovationScale = 1.0
     /// Repeats of the last accepted reading in a row.
@@ -103,6 +113,8 @@ public struct TagConditioner: Sendable {
     public init(tag: TagConfig) {
         p = SignalParameters(tag: tag)
         texts = ReasonTexts(tag: tag)
+        filterVariance = p.measurementVariance
+        variance = p.measurementVariance
         if p.thermal { filterStateBox = FilterStateBox(FilterState(parameters: p)) }
     }
 
@@ -136,7 +148,7 @@ public struct TagConditioner: Sendable {
             return ConditionedReading(value: reading, status: .good)
         }
         let learning = gateIsOpen
-        if p.noise == 0 { noiseFloor.add(reading) }
+        if noiseFloor.add(reading) { noiseFloorChanged() }
         // Without a configured noise floor the filter starts over once the readings have shown
         // theirs, so its uncertainty is not the overconfidence of a noise floor of 0.
         guard started, !(learning && !gateIsOpen) else {
@@ -191,7 +203,7 @@ public struct TagConditioner: Sendable {
             return ConditionedReading(value: nil, status: .badWaitingForInitialData, reason: .noReading)
         }
         missedRun += 1
-        if p.thermal, p.noise == 0 { noiseFloor.gap() }
+        if p.thermal { noiseFloor.gap() }
         if missedRun >= Int(Self.stalePeriods) || Double(time - freshTime) * 1e-6 >= Self.stalePeriods * period {
             return staleReading()
         }
@@ -214,7 +226,7 @@ public struct TagConditioner: Sendable {
 
     mutating func start(_ y: Double, at time: Int64) {
         started = true
-        filter = ChangepointLagFilter(reading: y, variance: variance, parameters: p)
+        filter = ChangepointLagFilter(reading: y, variance: filterVariance, parameters: p)
         innovations.removeAll()
         filterTime = time
         lastAccepted = y
@@ -256,7 +268,7 @@ public struct TagConditioner: Sendable {
         }
         previousTime = filterTime
         previousAccepted = lastAccepted
-        filter.update(step, reading: y, variance: variance, diffusion: p.quietDiffusion)
+        filter.update(step, reading: y, variance: filterVariance, diffusion: p.quietDiffusion)
         filterTime = time
         lastAccepted = y
     }
@@ -301,6 +313,10 @@ public struct TagConditioner: Sendable {
     static let persistentSteepReadings = 3
     /// Standard deviations of the innovation a reading may stray beyond what `max_rate` allows.
     static let spikeDeviations = 5.5
+    /// Blocks of nine readings the noise floor must have seen before it can overrule `noise`.
+    static let settledNoiseBlocks = 8
+    /// How far (in variance) the measured noise may stray from `noise` before it overrules it.
+    static let noiseBand = 1.5
     /// Weight of each reading in ``innovationScale`` (about 50 readings' memory).
     static let innovationMemory = 0.02
     /// Poll periods without a fresh reading beyond which the value is stale.

@@ -89,6 +89,43 @@ struct FilterTests {
         }
     }
 
+    @Test(arguments: [0.4, 3, 5])
+    func aNoiseFloorSetWrongStillSmoothsToTheBar(factor: Double) {
+        // The map's `noise` is off by `factor`: set too high, a filter that believed it would
+        // average away the approach; too low, follow the noise. Once the readings have shown
+        // their own noise (8 blocks of 9 readings; the step comes after 5 τ), the filter smooths
+        // by that.
+        for (seed, perTau) in [(31, 20.0), (32, 50), (33, 100)] as [(UInt64, Double)] {
+            let trace = SyntheticTrace(
+                tau: 60, interval: 60 / perTau, duration: 12 * 60, start: 20, steps: [(5 * 60, 22)], noise: 0.1,
+                jitter: 0.1, missed: 0.01, seed: seed)
+            let tag = SyntheticTrace.tag(tau: 60, maxRate: 1.5 * 2 / 60, noise: 0.1 * factor, poll: 60 / perTau)
+            let out = trace.conditioned(by: tag)
+            let conditioned = trace.rmsError(of: out.map(\.value))
+            let raw = trace.rmsError(of: trace.points.map(\.reading))
+            let average = trace.rmsError(of: trace.fixedAlphaAverage(0.2))
+            #expect(
+                conditioned <= 0.9 * min(raw, average),
+                "noise × \(factor), \(perTau) per τ: conditioned \(conditioned) raw \(raw) alpha 0.2 \(average)")
+            #expect(Signal.firstFault(out) == nil, "noise × \(factor), \(perTau) per τ")
+        }
+    }
+
+    @Test func theMedianOfNineIsTheSortedMiddle() {
+        var state: UInt64 = 12_345
+        for round in 0..<20_000 {
+            var values: [Double] = []
+            for _ in 0..<9 {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                // Few distinct values in half the rounds, so ties are common.
+                values.append(round % 2 == 0 ? Double(state >> 61) : Double(Int64(bitPattern: state >> 11)) * 1e-9)
+            }
+            let v = values
+            let median = NoiseFloor.median((v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]))
+            #expect(median == values.sorted()[4], "\(values)")
+        }
+    }
+
     @Test func irregularSamplingCostsLittle() {
         // The same process sampled regularly and with ±50% jitter plus missed polls: the filter is
         // exact for any Δt, so the error stays of the same size.
