@@ -99,7 +99,10 @@ extension TagConditioner {
         variance = max(measured, p.measurementVariance)
         if p.noise == 0 {
             filterVariance = variance
-        } else if noiseFloor.blocks >= Self.settledNoiseBlocks {
+        } else if noiseFloor.blocks >= Self.settledNoiseBlocks
+            || (noiseFloor.blocks >= 3
+                && (measured > 4 * p.measurementVariance || measured < p.measurementVariance / 4))
+        {
             // A measured noise under half a register step says little (the readings repeat one
             // or two codes), and none at all says the sensor is stuck: only a clear one lowers it.
             let ceiling = measured > p.quantum * p.quantum / 4 ? measured * Self.noiseBand : .infinity

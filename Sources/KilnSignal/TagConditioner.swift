@@ -57,8 +57,9 @@ public struct TagConditioner: Sendable {
     }
     /// The measurement variance the filter smooths with: the configured noise floor (with
     /// quantisation) while the noise the readings show (``NoiseFloor``, once it has seen
-    /// ``settledNoiseBlocks`` blocks of nine) is within a factor ``noiseBand`` of it (in
-    /// variance); beyond, the measured one, brought back to the edge of that band. A `noise` set
+    /// ``settledNoiseBlocks`` blocks of nine, or three when it is off by over four times) is
+    /// within a factor ``noiseBand`` of it (in variance); beyond, the measured one, brought back
+    /// to the edge of that band. A `noise` set
     /// too high would otherwise smooth away real motion, one set too low follow the noise. When
     /// `noise` was left out (0), the measured noise, if larger than the quantisation.
     var filterVariance: Double
