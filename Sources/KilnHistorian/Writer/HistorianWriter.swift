@@ -46,7 +46,7 @@ public final class HistorianWriter: Sendable {
     }
 
     public let options: Options
-    private let queue: BatchQueue
+    private let queue: SampleQueue
     private let counters = StatisticsCounters()
     private let logger: Logger
     private let loop: Mutex<WriterLoop?>
@@ -65,7 +65,7 @@ public final class HistorianWriter: Sendable {
         now: @escaping @Sendable () -> Int64 = WriterClock.wallMicroseconds
     ) {
         self.options = options
-        self.queue = BatchQueue(capacity: options.queueCapacity)
+        self.queue = SampleQueue(capacity: options.queueCapacity)
         self.logger = logger
         self.store = store
         self.loop = Mutex(

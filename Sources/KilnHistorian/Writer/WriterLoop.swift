@@ -90,7 +90,7 @@ struct WriterLoop: Sendable {
 
     // MARK: - The loop
 
-    mutating func run(queue: BatchQueue) {
+    mutating func run(queue: SampleQueue) {
         let flush = options.flush.nanoseconds
         var batches: [[Sample]] = []
         while true {
