@@ -59,9 +59,9 @@ public struct TagConditioner: Sendable {
     /// quantisation) while the noise the readings show (``NoiseFloor``, once it has seen
     /// ``settledNoiseBlocks`` blocks of nine, or three when it is off by over four times) is
     /// within a factor ``noiseBand`` of it (in variance); beyond, the measured one, brought back
-    /// to the edge of that band. A `noise` set
-    /// too high would otherwise smooth away real motion, one set too low follow the noise. When
-    /// `noise` was left out (0), the measured noise, if larger than the quantisation.
+    /// to the edge of that band. A `noise` set too high would otherwise smooth away real motion,
+    /// one set too low follow the noise. When `noise` was left out (0), the measured noise, if
+    /// larger than the quantisation.
     var filterVariance: Double
     /// The measurement variance the fault checks judge by: the configured or the measured,
     /// whichever is larger (a measured noise only ever widens what counts as normal).
