@@ -1,3 +1,4 @@
+import KilnCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -13,11 +14,6 @@ final class PollerThread: @unchecked Sendable {
     /// The loop needs little stack; a small one keeps many threads within the memory budget.
     static let stackSize = 256 * 1024
 
-    private final class Body {
-        let run: () -> Void
-        init(_ run: @escaping () -> Void) { self.run = run }
-    }
-
     private(set) var handle: pthread_t = 0
     private let finished = Atomic<Bool>(false)
     /// True while the thread sleeps in `sleep(untilMonotonic:)` or `poll`: only then is the wake
@@ -28,35 +24,18 @@ final class PollerThread: @unchecked Sendable {
     /// Starts `body` on a new thread. Returns the pthread_create error code, or 0.
     func start(_ body: @escaping () -> Void) -> Int32 {
         PollerThread.installWakeSignal()
-        var attr = pthread_attr_t()
-        pthread_attr_init(&attr)
-        defer { pthread_attr_destroy(&attr) }
-        pthread_attr_setstacksize(&attr, PollerThread.stackSize)
         // The thread keeps this object alive until it has said it is finished.
-        let context = Unmanaged.passRetained(
-            Body { [self] in
-                body()
-                finished.store(true, ordering: .releasing)
-            }
-        ).toOpaque()
-        let rc = pthread_create(
-            &handle, &attr,
-            { context in
-                // A new thread inherits its creator's signal mask; created from async code that is a
-                // libdispatch worker's, which blocks the wake signal. Unblock it so stop is prompt.
-                var wake = sigset_t()
-                sigemptyset(&wake)
-                sigaddset(&wake, PollerThread.wakeSignal)
-                pthread_sigmask(SIG_UNBLOCK, &wake, nil)
-                let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
-                body.run()
-                return nil
-            }, context)
-        if rc != 0 {
-            Unmanaged<Body>.fromOpaque(context).release()
-        } else {
-            started = true
+        let rc = OSThread.spawn(stackSize: PollerThread.stackSize, handle: &handle) { [self] in
+            // A new thread inherits its creator's signal mask; created from async code that is a
+            // libdispatch worker's, which blocks the wake signal. Unblock it so stop is prompt.
+            var wake = sigset_t()
+            sigemptyset(&wake)
+            sigaddset(&wake, PollerThread.wakeSignal)
+            pthread_sigmask(SIG_UNBLOCK, &wake, nil)
+            body()
+            finished.store(true, ordering: .releasing)
         }
+        started = rc == 0
         return rc
     }
 
