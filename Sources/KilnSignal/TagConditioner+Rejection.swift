@@ -99,6 +99,9 @@ extension TagConditioner {
         variance = max(measured, p.measurementVariance)
         if p.noise == 0 {
             filterVariance = variance
+            // With nothing configured, a young estimate judges generously: the first block's
+            // median of nine can come out at a third of the real noise.
+            variance = max(measured * (1 + 8 / Double(noiseFloor.blocks)), p.measurementVariance)
         } else if noiseFloor.blocks >= Self.settledNoiseBlocks
             || (noiseFloor.blocks >= 3
                 && (measured > 4 * p.measurementVariance || measured < p.measurementVariance / 4))
