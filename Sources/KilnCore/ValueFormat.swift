@@ -82,25 +82,6 @@ public enum JSON {
     }
 }
 
-/// RFC 3339 timestamps in UTC.
-public enum Timestamp {
-    /// `2026-11-25T07:38:30.123456Z` from microseconds since the Unix epoch.
-    public static func rfc3339(micros: Int64) -> String {
-        var seconds = time_t(micros.floorDiv(1_000_000))
-        let fraction = Int(micros - Int64(seconds) * 1_000_000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ n: Int32, _ width: Int) -> String {
-            let s = String(n)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        let micro = String(fraction)
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
-            + String(repeating: "0", count: 6 - micro.count) + micro + "Z"
-    }
-}
-
 extension Int64 {
     func floorDiv(_ d: Int64) -> Int64 {
         let q = self / d

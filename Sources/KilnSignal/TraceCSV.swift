@@ -1,3 +1,5 @@
+import KilnCore
+
 /// A recorded trace: CSV with a header naming `ts` and `value` (other columns are ignored),
 /// `ts` as RFC 3339 or Unix seconds with an optional fraction, and an empty `value` for a poll
 /// that brought nothing.
@@ -95,7 +97,7 @@ public struct TraceCSV: Sendable {
                         message: "expected \(max(timeColumn, valueColumn) + 1) columns, found \(fieldCount)"))
             }
             let timeBytes = UnsafeBufferPointer(rebasing: bytes[timeField])
-            guard let time = unixMicros(timeBytes) ?? rfc3339Micros(timeBytes) else {
+            guard let time = unixMicros(timeBytes) ?? Timestamp.micros(rfc3339: timeBytes) else {
                 return .failure(
                     ParseError(
                         line: lineNumber,
@@ -159,7 +161,7 @@ public struct TraceCSV: Sendable {
     /// (`2024-06-10T06:13:20Z`, `2024-06-10T08:13:20.5+02:00`; `t`, `z` and a space separator too).
     public static func timestamp(_ text: String) -> Int64? {
         var text = text
-        return text.withUTF8 { unixMicros($0) ?? rfc3339Micros($0) }
+        return text.withUTF8 { unixMicros($0) ?? Timestamp.micros(rfc3339: $0) }
     }
 
     static func unixMicros(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
@@ -194,76 +196,5 @@ public struct TraceCSV: Sendable {
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
         guard !overflow, scaled <= Int64.max - micros else { return nil }
         return negative ? -(scaled + micros) : scaled + micros
-    }
-
-    static func rfc3339Micros(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
-        func number(_ from: Int, _ count: Int) -> Int? {
-            guard from + count <= b.count else { return nil }
-            var n = 0
-            for i in from..<(from + count) {
-                guard b[i] >= 48, b[i] <= 57 else { return nil }
-                n = n * 10 + Int(b[i] - 48)
-            }
-            return n
-        }
-        guard b.count >= 20, let year = number(0, 4), b[4] == UInt8(ascii: "-"), let month = number(5, 2),
-            b[7] == UInt8(ascii: "-"), let day = number(8, 2),
-            b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t") || b[10] == UInt8(ascii: " "),
-            let hour = number(11, 2), b[13] == UInt8(ascii: ":"), let minute = number(14, 2),
-            b[16] == UInt8(ascii: ":"), let second = number(17, 2)
-        else { return nil }
-        guard (1...12).contains(month), day >= 1, day <= daysInMonth(year, month), hour < 24, minute < 60,
-            second <= 60
-        else { return nil }
-        var i = 19
-        var micros = 0
-        if i < b.count, b[i] == UInt8(ascii: ".") {
-            i += 1
-            var place = 100_000
-            let start = i
-            while i < b.count, b[i] >= 48, b[i] <= 57 {
-                micros += Int(b[i] - 48) * place
-                place /= 10
-                i += 1
-            }
-            guard i > start else { return nil }
-        }
-        guard i < b.count else { return nil }
-        var offset = 0
-        if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
-            i += 1
-        } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
-            let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
-            guard let oh = number(i + 1, 2), i + 3 < b.count, b[i + 3] == UInt8(ascii: ":"),
-                let om = number(i + 4, 2), oh < 24, om < 60
-            else { return nil }
-            offset = sign * (oh * 3600 + om * 60)
-            i += 6
-        } else {
-            return nil
-        }
-        guard i == b.count else { return nil }
-        let days = daysFromCivil(year, month, day)
-        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset)
-        return seconds * 1_000_000 + Int64(micros)
-    }
-
-    static func daysInMonth(_ year: Int, _ month: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 }

@@ -201,7 +201,7 @@ public final class ExportEncoder {
         let days = Int(second >= 0 ? second / 86_400 : (second - 86_399) / 86_400)
         if days != cachedDay {
             cachedDay = days
-            let (y, m, d) = TimeExpression.civil(days: days)
+            let (y, m, d) = Timestamp.civil(days: days)
             ExportEncoder.digits(y, 4, into: &secondText, at: 0)
             secondText[4] = 45
             ExportEncoder.digits(m, 2, into: &secondText, at: 5)
