@@ -36,7 +36,7 @@ public enum RMSGrid {
 
     /// Every case, with seeds fixed by `seed`.
     public static func cases(seed: UInt64 = 1) -> [Case] {
-        var random = TraceRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var out: [Case] = []
         for tau in [10.0, 60, 600, 1800] {
             for perTau in [20.0, 30, 50, 100, 300] {
@@ -57,7 +57,7 @@ public enum RMSGrid {
 
     /// The steps of a case's settling value (seconds, level), from 20 at time 0.
     public static func steps(_ c: Case) -> [(time: Double, level: Double)] {
-        var random = TraceRandom(seed: c.seed)
+        var random = SplitMix64(seed: c.seed)
         let duration = 24 * c.tau
         let amplitude = c.stepOverNoise * noise
         let period = c.tau * (2 + 8 * random.uniform())
@@ -70,7 +70,7 @@ public enum RMSGrid {
 
     /// The trace and the tag (`max_rate` 1.5 × the steepest slope) of one case.
     public static func trace(_ c: Case) -> (SyntheticTrace, TagConfig) {
-        var random = TraceRandom(seed: c.seed)
+        var random = SplitMix64(seed: c.seed)
         // The same draws as `steps(_:)`, then the trace's own seed.
         _ = random.uniform()
         _ = random.next()

@@ -1,3 +1,5 @@
+import KilnCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -42,7 +44,7 @@ public struct SyntheticTrace: Sendable {
         steps: [(time: Double, level: Double)] = [], noise: Double = 0, quantum: Double = 0,
         jitter: Double = 0, missed: Double = 0, seed: UInt64 = 1
     ) {
-        var random = TraceRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var points: [Point] = []
         var t = 0.0
         var x = start
@@ -76,7 +78,7 @@ public struct SyntheticTrace: Sendable {
     public static func randomSteps(
         duration: Double, start: Double, amplitude: Double, minHold: Double, maxHold: Double, seed: UInt64
     ) -> [(time: Double, level: Double)] {
-        var random = TraceRandom(seed: seed ^ 0x5DEE_CE66)
+        var random = SplitMix64(seed: seed ^ 0x5DEE_CE66)
         var steps: [(time: Double, level: Double)] = []
         var t = minHold * (0.5 + 0.5 * random.uniform())
         while t < duration {
@@ -92,30 +94,5 @@ public struct SyntheticTrace: Sendable {
         time: Double, level: Double
     )] {
         stride(from: period, to: duration, by: period).enumerated().map { i, t in (t, i % 2 == 0 ? high : low) }
-    }
-}
-
-/// SplitMix64 with uniform and Gaussian draws: small, fast and the same on every platform.
-public struct TraceRandom: Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
-
-    /// Standard normal (Box–Muller).
-    public mutating func gaussian() -> Double {
-        let u1 = max(uniform(), 0x1p-53)
-        let u2 = uniform()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 }

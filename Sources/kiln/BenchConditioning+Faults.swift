@@ -12,7 +12,7 @@ extension ConditioningSuite {
         var maxRate: Double
         var quantum: Double
 
-        init(random: inout TraceRandom, minimumDuration: Double = 0, quantum: Double = 0) {
+        init(random: inout SplitMix64, minimumDuration: Double = 0, quantum: Double = 0) {
             let taus = [10.0, 30, 90, 300, 1800]
             let intervals = [0.1, 0.5, 1, 5, 15, 60]
             var tau = 90.0
@@ -43,7 +43,7 @@ extension ConditioningSuite {
         }
 
         /// A point index in the middle half with a reading, far enough from the end.
-        func index(random: inout TraceRandom, leaving tail: Int = 0) -> Int {
+        func index(random: inout SplitMix64, leaving tail: Int = 0) -> Int {
             let n = trace.points.count
             while true {
                 let i = n / 4 + Int(random.uniform() * Double(max(n / 2 - tail, 1)))
@@ -68,7 +68,7 @@ extension ConditioningSuite {
     }
 
     static func faults(traces: Int, seed: UInt64, verbose: Bool, into report: inout BenchReport) {
-        var random = TraceRandom(seed: seed &+ 202)
+        var random = SplitMix64(seed: seed &+ 202)
         let before = report.traces
         spikes(traces, &random, verbose, &report)
         rates(traces, &random, verbose, &report)
@@ -90,7 +90,7 @@ extension ConditioningSuite {
     /// Five one-sample spikes per trace, each larger than the step max_rate allows plus the
     /// noise band (6σ), by 1.5–10×. Counted as detected when the sample is marked spike (or
     /// rate); passed when the conditioned value jumped by half the spike or more.
-    static func spikes(_ traces: Int, _ random: inout TraceRandom, _ verbose: Bool, _ report: inout BenchReport) {
+    static func spikes(_ traces: Int, _ random: inout SplitMix64, _ verbose: Bool, _ report: inout BenchReport) {
         var tally = Tally()
         var passed = 0
         var worstLeak = 0.0
@@ -161,7 +161,7 @@ extension ConditioningSuite {
     // MARK: Rate
 
     /// From the middle of the trace on, the reading drifts at 2–6× max_rate on top of the process.
-    static func rates(_ traces: Int, _ random: inout TraceRandom, _ verbose: Bool, _ report: inout BenchReport) {
+    static func rates(_ traces: Int, _ random: inout SplitMix64, _ verbose: Bool, _ report: inout BenchReport) {
         var tally = Tally()
         var delaySamples: [Double] = []
         for _ in 0..<traces {
@@ -192,7 +192,7 @@ extension ConditioningSuite {
 
     /// The reading freezes at its value (the register holds) for 2.5 × `stuck`; half the traces
     /// on an int16 register scaled by 0.1. Detected when flagged stuck within 1.2 × `stuck`.
-    static func stuck(_ traces: Int, _ random: inout TraceRandom, _ verbose: Bool, _ report: inout BenchReport) {
+    static func stuck(_ traces: Int, _ random: inout SplitMix64, _ verbose: Bool, _ report: inout BenchReport) {
         var tally = Tally()
         var bad = 0
         for k in 0..<traces {
@@ -233,7 +233,7 @@ extension ConditioningSuite {
 
     /// Six polls in a row bring nothing: stale once more than three poll periods pass without a
     /// reading (the delay is counted in poll periods from the last fresh reading).
-    static func stale(_ traces: Int, _ random: inout TraceRandom, _ verbose: Bool, _ report: inout BenchReport) {
+    static func stale(_ traces: Int, _ random: inout SplitMix64, _ verbose: Bool, _ report: inout BenchReport) {
         var tally = Tally()
         for _ in 0..<traces {
             var base = Base(random: &random)
@@ -258,7 +258,7 @@ extension ConditioningSuite {
 
     /// One reading beyond the instrument's range (above or below).
     static func outOfRange(
-        _ traces: Int, _ random: inout TraceRandom, _ verbose: Bool, _ report: inout BenchReport
+        _ traces: Int, _ random: inout SplitMix64, _ verbose: Bool, _ report: inout BenchReport
     ) {
         var tally = Tally()
         for _ in 0..<traces {
@@ -282,7 +282,7 @@ extension ConditioningSuite {
 
     /// An int16 register (scale 0.1) reads 32767 or −32768 (open loop, overrange), listed as sentinels.
     static func sentinels(
-        _ traces: Int, _ random: inout TraceRandom, _ verbose: Bool, _ report: inout BenchReport
+        _ traces: Int, _ random: inout SplitMix64, _ verbose: Bool, _ report: inout BenchReport
     ) {
         var tally = Tally()
         for _ in 0..<traces {
@@ -304,7 +304,7 @@ extension ConditioningSuite {
     // MARK: Communication
 
     /// Polls the poller reports bad (timeout) pass through the gateway's Conditioner as comm faults.
-    static func communication(_ traces: Int, _ random: inout TraceRandom, _ report: inout BenchReport) {
+    static func communication(_ traces: Int, _ random: inout SplitMix64, _ report: inout BenchReport) {
         var tally = Tally()
         for _ in 0..<traces {
             let base = Base(random: &random)

@@ -9,7 +9,7 @@ enum ConditioningSuite {
     /// missed polls; plus quantised int16 registers, a register that updates every 30 s, steps
     /// of the reading within max_rate and drifts within max_rate.
     static func clean(seed: UInt64, verbose: Bool, into report: inout BenchReport) {
-        var random = TraceRandom(seed: seed &+ 101)
+        var random = SplitMix64(seed: seed &+ 101)
         var traces = 0
         var samples = 0
         var faults = 0
@@ -149,7 +149,7 @@ enum ConditioningSuite {
     /// Noisy first-order traces sampled 20–200 times per τ: the conditioned value's RMS error
     /// against the noise-free signal, over the raw reading's and a fixed α = 0.2 average's.
     static func rms(seed: UInt64, verbose: Bool, into report: inout BenchReport) {
-        var random = TraceRandom(seed: seed &+ 303)
+        var random = SplitMix64(seed: seed &+ 303)
         var worstRaw = 0.0
         var worstAverage = 0.0
         var ratiosRaw: [Double] = []

@@ -20,7 +20,7 @@ struct ConditioningThroughput {
         }
         let config = GatewayConfig(
             path: "", devices: [DeviceConfig(name: "d", host: "127.0.0.1", tags: tagConfigs)])
-        var random = TraceRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         var samples: [Sample] = []
         samples.reserveCapacity(tags * cycles)
         var levels = (0..<tags).map { _ in 20 + 60 * random.uniform() }

@@ -61,7 +61,7 @@ struct CleanTraceTests {
     }
 
     @Test func stepsOfTheReadingWithinMaxRateAreNotSpikes() {
-        var random = TraceRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         var level = 50.0
         var values: [Double?] = []
         for i in 0..<600 {
@@ -73,7 +73,7 @@ struct CleanTraceTests {
     }
 
     @Test func driftsWithinMaxRateAreNotFaults() {
-        var random = TraceRandom(seed: 8)
+        var random = SplitMix64(seed: 8)
         var level = 50.0
         var slope = 0.0
         var values: [Double?] = []

@@ -16,7 +16,7 @@ struct RateTests {
 
     @Test func aDriftFasterThanMaxRateIsARateFault() {
         for factor in [2.0, 4.0, 8.0] {
-            var random = TraceRandom(seed: 31)
+            var random = SplitMix64(seed: 31)
             let values: [Double?] = (0..<300).map { i in
                 let drift = i < 100 ? 0 : factor * 0.2 * Double(i - 100)
                 return 40 + drift + 0.05 * random.gaussian()
@@ -30,7 +30,7 @@ struct RateTests {
     }
 
     @Test func afterALevelShiftTheFilterReacquiresTheSteadyNewLevel() {
-        var random = TraceRandom(seed: 32)
+        var random = SplitMix64(seed: 32)
         let values: [Double?] = (0..<60).map { i in (i < 30 ? 50 : 65) + 0.05 * random.gaussian() }
         let out = Signal.trace(values).conditioned(by: SyntheticTrace.tag(tau: 60, maxRate: 0.5, noise: 0.05))
         #expect(out[32].fault == .rate)

@@ -6,7 +6,7 @@ import Testing
 /// UncertainSensorNotAccurate, the filtered value holds.
 struct SpikeTests {
     @Test func spikesAboveMaxRateAreRejectedAndNeverReachTheValue() {
-        var random = TraceRandom(seed: 21)
+        var random = SplitMix64(seed: 21)
         var injected = 0
         var caught = 0
         for seed in 1...20 as ClosedRange<UInt64> {
