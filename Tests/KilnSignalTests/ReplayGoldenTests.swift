@@ -31,10 +31,21 @@ struct ReplayGoldenTests {
             try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
         }
         let args = try read("args").split(whereSeparator: \.isWhitespace).map(String.init)
+        let result = try Self.runKiln(["replay", "map.yaml"] + args + ["--input", "trace.csv"], in: folder)
+        #expect(result.stdout == (try read("expected.txt")), "case \(name): stdout")
+        #expect(result.stderr == (try read("expected-stderr.txt")), "case \(name): stderr")
+        let exitCode = try read("exit-code").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(String(result.status) == exitCode, "case \(name): exit code")
+    }
+
+    /// Runs the built `kiln` with `arguments` in `directory`; its exit status and output.
+    static func runKiln(_ arguments: [String], in directory: URL) throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
         let process = Process()
-        process.executableURL = Self.kiln
-        process.arguments = ["replay", "map.yaml"] + args + ["--input", "trace.csv"]
-        process.currentDirectoryURL = folder
+        process.executableURL = kiln
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -43,9 +54,8 @@ struct ReplayGoldenTests {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        #expect(String(decoding: stdout, as: UTF8.self) == (try read("expected.txt")), "case \(name): stdout")
-        #expect(String(decoding: stderr, as: UTF8.self) == (try read("expected-stderr.txt")), "case \(name): stderr")
-        let exitCode = try read("exit-code").trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(String(process.terminationStatus) == exitCode, "case \(name): exit code")
+        return (
+            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
+        )
     }
 }

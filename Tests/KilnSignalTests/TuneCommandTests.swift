@@ -9,21 +9,7 @@ struct TuneCommandTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try csv.write(to: dir.appendingPathComponent("step.csv"), atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = ReplayGoldenTests.kiln
-        process.arguments = ["tune", "--input", "step.csv"]
-        process.currentDirectoryURL = dir
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
-        )
+        return try ReplayGoldenTests.runKiln(["tune", "--input", "step.csv"], in: dir)
     }
 
     @Test func printsTheThermalBlockWithTheFitsError() throws {
