@@ -2,58 +2,13 @@
     import Glibc
 #endif
 
-/// A Kalman estimate of a first-order lag: the reading `x` relaxes towards the settling value
-/// `u` with time constant τ (dx/dt = (u − x)/τ), and `u` wanders as a random walk.
+/// The first-order lag the conditioner models: the reading `x` relaxes towards the settling
+/// value `u` with time constant τ (dx/dt = (u − x)/τ), and `u` wanders as a slow random walk
+/// between steps. `u` is in the state because it is exactly what a first-order sensor is heading
+/// for: with it the filter follows a heating vessel's exponential approach without lag, and `u`
+/// is the projected settling value the alarms want (see ``ChangepointLagFilter``).
 ///
-/// `u` is in the state because it is exactly what a first-order sensor is heading for: with it
-/// the filter follows a heating vessel's exponential approach without lag, and `u` is the
-/// projected settling value the alarms want.
-struct LagEstimate: Sendable {
-    var x: Double
-    var u: Double
-    var pxx: Double
-    var pxu: Double
-    var puu: Double
-
-    /// A first reading `y`: `x` known to the noise floor, `u` anywhere a reading moving at up to
-    /// the largest physical rate could be heading for.
-    init(reading y: Double, variance r: Double, settlingSpread: Double) {
-        x = y
-        u = y
-        pxx = r
-        pxu = r
-        puu = r + settlingSpread * settlingSpread
-    }
-
-    /// Advances the estimate over `step` with settling-value diffusion `q`, then folds in `y`.
-    ///
-    /// - Returns: the squared innovation over its variance and the innovation variance, for
-    ///   the mode likelihoods.
-    @inline(__always)
-    mutating func advance(_ step: LagStep, diffusion q: Double, reading y: Double, variance r: Double) -> (
-        normalised: Double, variance: Double
-    ) {
-        let a = step.a
-        let b = step.b
-        // Exact discretisation: x' = a·x + b·u; u' = u; Q from integrating the diffusion.
-        let xp = a * x + b * u
-        let p0 = a * a * pxx + 2 * a * b * pxu + b * b * puu + q * step.qxx
-        let p1 = a * pxu + b * puu + q * step.qxu
-        let p2 = puu + q * step.quu
-        let s = p0 + r
-        let e = y - xp
-        let kx = p0 / s
-        let ku = p1 / s
-        x = xp + kx * e
-        u += ku * e
-        pxx = (1 - kx) * p0
-        pxu = (1 - kx) * p1
-        puu = max(p2 - ku * p1, 0)
-        return (e * e / s, s)
-    }
-}
-
-/// The transition of a first-order lag over one interval Δt, computed once per distinct Δt.
+/// This is its transition over one interval Δt, computed once per distinct Δt.
 struct LagStep: Sendable {
     /// exp(−Δt/τ) and 1 − exp(−Δt/τ).
     var a: Double
