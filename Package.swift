@@ -62,7 +62,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // libFuzzer targets for everything that parses outside input; kiln-fuzz drives them
+        // (tools/fuzz.sh), KilnFuzzingTests replays their corpora and crashers in every test run.
+        .target(
+            name: "KilnFuzzing",
+            dependencies: ["KilnCore", "KilnConfig", "KilnModbus", "KilnSignal", "KilnSeries", "KilnHistorian"]
+        ),
+        // libFuzzer's driver, weakly linked: present only in tools/fuzz.sh's -sanitize=fuzzer build.
+        .target(name: "CFuzzer"),
+        .executableTarget(name: "kiln-fuzz", dependencies: ["KilnFuzzing", "CFuzzer"]),
         .testTarget(name: "KilnCoreTests", dependencies: ["KilnCore"]),
+        .testTarget(name: "KilnFuzzingTests", dependencies: ["KilnFuzzing"], exclude: ["Corpus", "Crashers"]),
         .testTarget(
             name: "KilnSignalTests",
             dependencies: ["KilnSignal", "KilnCore"],
