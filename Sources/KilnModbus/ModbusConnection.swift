@@ -181,6 +181,16 @@ public final class ModbusConnection {
         state = .connected
     }
 
+    /// Takes over a connected stream socket made elsewhere (one end of a socketpair, in the
+    /// fuzz target and tests), as if ``startConnect()`` had connected it. The connection owns it
+    /// from here and closes it.
+    public func adopt(connectedSocket fd: Int32) throws(ModbusError) {
+        close()
+        socket = fd
+        generation &+= 1
+        try connected()
+    }
+
     /// Closes the connection; the next ``startConnect()`` opens a new one.
     public func close() {
         if socket != -1 { Glibc.close(socket) }
