@@ -130,6 +130,12 @@ struct HostilePeerTests {
             }
             #expect((frames ?? 0) > 0, "\(mode): no discard count in the summary:\n\(run.stderr)")
         }
+        // Frames sent between polls arrive on an idle connection: read there, counted as unasked.
+        let between = run.stderr.split(separator: "\n").first { $0.contains("kiln run: device between (") }
+        let unasked = between.flatMap { line in
+            line.split(separator: "(").last?.split(separator: " ").first.flatMap { Int($0) }
+        }
+        #expect((unasked ?? 0) > 0, "between: no unasked frames counted: \(between ?? "no line")")
         #expect(!run.stderr.contains("kiln run: device honest ("), "\(run.stderr)")
         #expect(!run.stderr.contains("kiln run: device healthy ("), "\(run.stderr)")
 
