@@ -19,9 +19,10 @@ import Synchronization
 /// device has its own response and connect timeouts, busy retries and back-off, and a slow or
 /// dead device's outstanding request only adds its socket to the poll() set. Idle connections
 /// are in that set too, so what a device sends unasked is read, discarded and counted as it
-/// arrives (``DeviceSession/unaskedArrived(now:into:)``), and a device that hangs up is seen. Requests of one
-/// deadline go out back to back, in device order, so each device's period stays exact; a
-/// device's request leaves after the requests ahead of it in the group, a few microseconds each.
+/// arrives (``DeviceSession/unaskedArrived(now:into:)``), and a device that hangs up is seen.
+/// Requests of one deadline go out back to back, in device order, so each device's period stays
+/// exact; a device's request leaves after the requests ahead of it in the group, a few
+/// microseconds each.
 ///
 /// A slow cycle never drifts the schedule: deadlines advance by whole periods from the start,
 /// and a deadline that finds the previous read of its scan still going is counted as an
