@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <modbus.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/select.h>
+#include <time.h>
 
 // libmodbus defines its error codes as enum expressions (MODBUS_ENOBASE + n) that Swift
 // cannot import; re-export them as functions.
@@ -30,5 +33,12 @@ static inline int kiln_errno(void) { return errno; }
 static inline void kiln_fd_zero(fd_set *set) { FD_ZERO(set); }
 static inline void kiln_fd_set(int fd, fd_set *set) { FD_SET(fd, set); }
 static inline int kiln_fd_isset(int fd, fd_set *set) { return FD_ISSET(fd, set); }
+
+// ppoll is a GNU extension that Swift's Glibc module (built without _GNU_SOURCE) hides: declare
+// it, so that a poller waits on its sockets to a deadline in nanoseconds in one system call.
+int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, const sigset_t *sigmask);
+static inline int kiln_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout) {
+    return ppoll(fds, nfds, timeout, 0);
+}
 
 #endif

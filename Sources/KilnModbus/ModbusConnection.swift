@@ -7,6 +7,12 @@ import KilnCore
 /// The poller's Modbus/TCP connection to one device: connects without blocking, sends one read
 /// request at a time and takes its reply apart with ``ModbusFrame``.
 ///
+/// Nothing a device sends is taken for a reply unless it answers the request in flight
+/// (ModbusConnection+Stream.swift): each request carries a random transaction id, whatever is
+/// pending is discarded before a request goes out, and a frame whose transaction id, unit,
+/// function or byte count differs from the request's is discarded (and counted in
+/// ``discards``) while the reply is still awaited.
+///
 /// It is built for a thread that waits on many devices at once (poll()): ``startConnect()``
 /// never blocks on the network, ``send(read:address:count:)`` and ``receive(into:)`` never
 /// block at all, and ``socket`` is what to wait on. For a thread that polls one device,
@@ -36,19 +42,24 @@ public final class ModbusConnection {
     /// the same descriptor number.
     public private(set) var generation = 0
 
-    private struct Request {
-        var transaction: UInt16
-        var function: UInt8
-        var count: Int
-    }
-
-    private var transaction: UInt16 = 0
-    private var outstanding: Request?
-    /// Reply bytes received so far, then room for the request.
-    private let buffer: UnsafeMutableRawBufferPointer
-    private var received = 0
+    /// The request in flight, if any.
+    var outstanding: ModbusFrame.ReadRequest?
+    /// Received bytes not yet consumed (at most one frame's worth), then room for the request.
+    let buffer: UnsafeMutableRawBufferPointer
+    var received = 0
+    /// True when the socket was last seen empty with nothing in flight (a recv came up short, or
+    /// the poll loop saw no input): then a request need not drain it first. Reset by each send.
+    var drained = false
+    /// Complete frames read on this socket: garbage at the start means another protocol, later
+    /// a stream out of step.
+    var framesOnSocket = 0
+    var ids = TransactionIDs()
     /// Which of the host's addresses the next connect tries: a failed attempt moves on to the next.
     private var addressIndex = 0
+    /// Frames and bytes thrown away so far, over every socket this connection opened.
+    public internal(set) var discards = ModbusDiscards()
+    /// `host:port`, as messages name the peer.
+    public let endpoint: String
 
     /// - Parameters:
     ///   - host: IP address or host name (a name is resolved on each connect, which blocks).
@@ -60,6 +71,7 @@ public final class ModbusConnection {
         self.port = port
         self.unit = UInt8(truncatingIfNeeded: unit)
         self.timeout = timeout
+        endpoint = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         buffer = .allocate(byteCount: ModbusFrame.maxFrameLength + ModbusFrame.requestLength, alignment: 8)
     }
 
@@ -169,23 +181,39 @@ public final class ModbusConnection {
         state = .connected
     }
 
+    /// Takes over a connected stream socket made elsewhere (one end of a socketpair, in the
+    /// fuzz target and tests), as if ``startConnect()`` had connected it. The connection owns it
+    /// from here and closes it.
+    public func adopt(connectedSocket fd: Int32) throws(ModbusError) {
+        close()
+        socket = fd
+        generation &+= 1
+        try connected()
+    }
+
     /// Closes the connection; the next ``startConnect()`` opens a new one.
     public func close() {
         if socket != -1 { Glibc.close(socket) }
         socket = -1
         state = .closed
         outstanding = nil
+        discards.bytes += received
         received = 0
+        drained = false
+        framesOnSocket = 0
     }
 
     // MARK: - Requests
 
-    /// Sends a read request (functions 1–4) without blocking.
+    /// Sends a read request (functions 1–4) without blocking, under a fresh random transaction
+    /// id, after discarding whatever the device sent since the last reply.
     ///
-    /// - Throws: `.transport` when the connection is broken; it is closed.
+    /// - Throws: `.transport` when the connection is broken, or what was pending shows the peer
+    ///   does not speak Modbus/TCP; it is closed.
     public func send(read kind: RegisterKind, address: Int, count: Int) throws(ModbusError) {
         precondition(state == .connected && outstanding == nil)
-        transaction &+= 1
+        if !drained { try discardUnasked() }
+        let transaction = ids.draw()
         let function = ModbusFrame.readFunction(kind)
         let request = UnsafeMutableRawBufferPointer(rebasing: buffer[ModbusFrame.maxFrameLength...])
         ModbusFrame.encodeRead(
@@ -204,18 +232,18 @@ public final class ModbusConnection {
             close()
             throw error
         }
-        outstanding = Request(transaction: transaction, function: function, count: count)
-        received = 0
+        outstanding = ModbusFrame.ReadRequest(transaction: transaction, unit: unit, function: function, count: count)
+        drained = false
     }
 
     /// Takes whatever reply bytes have arrived, without blocking.
     ///
-    /// - Returns: true when the whole reply was there: its values are in `values`. False while
-    ///   it is incomplete.
+    /// - Returns: true when the reply arrived: its values are in `values`. False while it has
+    ///   not (frames that answer something else are discarded meanwhile).
     /// - Throws: `.exception(code)` for an exception reply (the connection stays up);
-    ///   `.transport` when the connection broke or the reply does not answer the request (closed).
+    ///   `.transport` when the connection broke or the stream is not Modbus/TCP (closed).
     public func receive(into values: UnsafeMutableBufferPointer<UInt16>) throws(ModbusError) -> Bool {
-        try read(flags: Int32(MSG_DONTWAIT), into: values)
+        try read(blocking: false, into: values)
     }
 
     /// Waits for the reply until the monotonic deadline: one blocking recv when it comes in
@@ -227,10 +255,11 @@ public final class ModbusConnection {
         -> Bool
     {
         // The socket's receive timeout (SO_RCVTIMEO) is the response timeout, so this blocks no
-        // longer than that; a reply in pieces, or a signal, goes on with poll() to the deadline.
-        if try read(flags: 0, into: values) { return true }
+        // longer than that; a reply in pieces, after a discarded frame, or a signal, goes on
+        // with poll() to the deadline.
+        if try read(blocking: true, into: values) { return true }
         while wait(for: Int16(POLLIN), until: deadline) {
-            if try read(flags: Int32(MSG_DONTWAIT), into: values) { return true }
+            if try read(blocking: false, into: values) { return true }
         }
         return false
     }
@@ -242,58 +271,10 @@ public final class ModbusConnection {
         return ModbusError(kind: .timeout, code: ETIMEDOUT, message: String(cString: strerror(ETIMEDOUT)))
     }
 
-    /// Reads what arrived on a connection with no request outstanding: the device closed it, or
-    /// sent something unasked. Either way the connection is closed.
-    public func dropUnsolicited() {
-        close()
-    }
-
-    private func read(flags: Int32, into values: UnsafeMutableBufferPointer<UInt16>) throws(ModbusError) -> Bool {
-        guard let request = outstanding else { preconditionFailure("no request outstanding") }
-        while true {
-            let n = recv(
-                socket, buffer.baseAddress! + received, ModbusFrame.maxFrameLength - received,
-                flags | Int32(MSG_NOSIGNAL))
-            if n > 0 {
-                received += n
-                break
-            }
-            if n == 0 {
-                close()
-                throw ModbusError(kind: .transport, code: ECONNRESET, message: "the device closed the connection")
-            }
-            let code = errno
-            if code == EINTR { return false }
-            if code == EAGAIN || code == EWOULDBLOCK { return false }
-            close()
-            throw ModbusConnection.systemError(code, kind: .transport)
-        }
-        let frame = UnsafeRawBufferPointer(rebasing: buffer[..<received])
-        let length: Int?
-        do {
-            length = try ModbusFrame.frameLength(frame)
-        } catch {
-            close()
-            throw error
-        }
-        guard let length, received >= length else { return false }
-        defer {
-            outstanding = nil
-            received = 0
-        }
-        if received > length {
-            close()
-            throw ModbusFrame.malformed("\(received - length) bytes arrived beyond the reply")
-        }
-        do {
-            try ModbusFrame.decodeReadReply(
-                frame, transaction: request.transaction, unit: unit, function: request.function,
-                count: request.count, into: values)
-        } catch let error where error.needsReconnect {
-            close()
-            throw error
-        }
-        return true
+    /// Tells the connection that a poll() just saw its socket with nothing to read, so the next
+    /// request need not drain it first (one system call fewer a request on the poll path).
+    public func noteNothingPending() {
+        if state == .connected, outstanding == nil { drained = true }
     }
 
     /// poll() on the socket until the monotonic deadline; true when it is ready.

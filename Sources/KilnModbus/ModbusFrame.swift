@@ -14,8 +14,9 @@ import KilnCore
 /// at once. `kiln probe`, writes and the simulator still go through libmodbus (``ModbusClient``).
 ///
 /// A reply is only ever taken for the request it answers: its transaction id, unit, function and
-/// byte count must match, and the poller never leaves a request outstanding on a connection it
-/// keeps (after a timeout the connection is closed).
+/// byte count must match (``verdict(_:for:)``); a frame that does not is discarded, never decoded.
+/// The poller never leaves a request outstanding on a connection it keeps (after a timeout the
+/// connection is closed).
 public enum ModbusFrame {
     /// Bytes of a read request: MBAP header (7) + function, address and count (5).
     public static let requestLength = 12
@@ -63,9 +64,13 @@ public enum ModbusFrame {
     }
 
     /// The length of the frame that starts `bytes`, once its header has arrived; nil before.
-    /// A length field that no Modbus frame can have is an error (the stream is out of step).
+    ///
+    /// A header no Modbus/TCP frame can have (a protocol id other than 0, a length outside
+    /// 3...254) is an error: the stream is out of step, or the peer speaks another protocol.
     public static func frameLength(_ bytes: UnsafeRawBufferPointer) throws(ModbusError) -> Int? {
         guard bytes.count >= headerLength else { return nil }
+        let protocolID = Int(bytes[2]) << 8 | Int(bytes[3])
+        guard protocolID == 0 else { throw malformed("a frame header carries protocol id \(protocolID), not 0") }
         let length = Int(bytes[4]) << 8 | Int(bytes[5])
         guard length >= 3, 6 + length <= maxFrameLength else {
             throw malformed("a reply header announces \(length) bytes")
@@ -73,42 +78,70 @@ public enum ModbusFrame {
         return 6 + length
     }
 
-    /// Checks a complete reply (exactly one frame) against the read request it answers and
-    /// writes its `count` values into `values` (bits as 0 or 1).
-    ///
-    /// - Throws: `.exception(code)` for an exception reply, `.transport` for anything that does
-    ///   not answer this request (the caller closes the connection).
-    public static func decodeReadReply(
-        _ frame: UnsafeRawBufferPointer, transaction: UInt16, unit: UInt8, function: UInt8, count: Int,
-        into values: UnsafeMutableBufferPointer<UInt16>
-    ) throws(ModbusError) {
-        guard frame.count >= 9 else { throw malformed("a reply of \(frame.count) bytes is too short") }
-        let replyTransaction = UInt16(frame[0]) << 8 | UInt16(frame[1])
-        guard replyTransaction == transaction else {
-            throw malformed("a reply carries transaction \(replyTransaction), the request was \(transaction)")
+    /// The read request a reply must answer.
+    public struct ReadRequest: Sendable, Hashable {
+        public var transaction: UInt16
+        public var unit: UInt8
+        public var function: UInt8
+        /// Registers or bits asked for.
+        public var count: Int
+
+        public init(transaction: UInt16, unit: UInt8, function: UInt8, count: Int) {
+            self.transaction = transaction
+            self.unit = unit
+            self.function = function
+            self.count = count
         }
-        guard frame[2] == 0, frame[3] == 0 else { throw malformed("a reply is not Modbus (protocol id)") }
-        guard frame[6] == unit else {
-            throw malformed("a reply comes from unit \(frame[6]), the request was to \(unit)")
+
+        /// The data bytes a good reply carries: two a register, one per eight bits.
+        public var byteCount: Int { function <= 2 ? (count + 7) / 8 : 2 * count }
+    }
+
+    /// What a complete frame is, held against the request in flight.
+    public enum Verdict: Sendable, Hashable {
+        /// It answers the request with its values.
+        case reply
+        /// It answers the request with this exception code.
+        case exception(UInt8)
+        /// It answers something else (the reason says what differs): it must be discarded.
+        case mismatch(String)
+    }
+
+    /// Holds a complete frame (exactly one, whose header ``frameLength(_:)`` accepted) against
+    /// the request in flight: transaction id, unit, function and byte count must all match.
+    public static func verdict(_ frame: UnsafeRawBufferPointer, for request: ReadRequest) -> Verdict {
+        guard frame.count >= 9 else { return .mismatch("a frame of \(frame.count) bytes is too short for a reply") }
+        let transaction = UInt16(frame[0]) << 8 | UInt16(frame[1])
+        guard transaction == request.transaction else {
+            return .mismatch("a frame carries transaction \(transaction), the request was \(request.transaction)")
         }
-        let replyFunction = frame[7]
-        if replyFunction == function | 0x80 {
-            guard frame.count == 9 else { throw malformed("an exception reply of \(frame.count) bytes") }
-            let code = frame[8]
-            throw ModbusError(
-                kind: .exception(code), code: exceptionErrno(code), message: ModbusError.exceptionName(code))
+        guard frame[2] == 0, frame[3] == 0 else { return .mismatch("a frame is not Modbus (protocol id)") }
+        guard frame[6] == request.unit else {
+            return .mismatch("a frame comes from unit \(frame[6]), the request was to \(request.unit)")
         }
-        guard replyFunction == function else {
-            throw malformed("a reply has function \(replyFunction), the request was \(function)")
+        let function = frame[7]
+        if function == request.function | 0x80 {
+            guard frame.count == 9 else { return .mismatch("an exception frame of \(frame.count) bytes") }
+            return .exception(frame[8])
         }
-        let isBits = function <= 2
-        let expected = isBits ? (count + 7) / 8 : 2 * count
+        guard function == request.function else {
+            return .mismatch("a frame has function \(function), the request was \(request.function)")
+        }
         let byteCount = Int(frame[8])
-        guard byteCount == expected, frame.count == 9 + byteCount else {
-            throw malformed("a reply holds \(byteCount) data bytes where \(expected) were asked for")
+        guard byteCount == request.byteCount, frame.count == 9 + byteCount else {
+            return .mismatch(
+                "a frame holds \(byteCount) data bytes in \(frame.count) where \(request.byteCount) were asked for")
         }
-        precondition(values.count >= count)
-        if isBits {
+        return .reply
+    }
+
+    /// Writes the values of a frame whose verdict is `.reply` into `values` (bits as 0 or 1).
+    public static func decodeValues(
+        _ frame: UnsafeRawBufferPointer, for request: ReadRequest, into values: UnsafeMutableBufferPointer<UInt16>
+    ) {
+        let count = request.count
+        precondition(values.count >= count && frame.count >= 9 + request.byteCount)
+        if request.function <= 2 {
             for i in 0..<count {
                 values[i] = UInt16(frame[9 + i >> 3] >> UInt8(i & 7) & 1)
             }
@@ -117,6 +150,50 @@ public enum ModbusFrame {
                 values[i] = UInt16(frame[9 + 2 * i]) << 8 | UInt16(frame[10 + 2 * i])
             }
         }
+    }
+
+    /// Checks a complete reply (exactly one frame) against the read request it answers and
+    /// writes its `count` values into `values` (bits as 0 or 1).
+    ///
+    /// - Throws: `.exception(code)` for an exception reply, `.transport` for anything that does
+    ///   not answer this request.
+    public static func decodeReadReply(
+        _ frame: UnsafeRawBufferPointer, transaction: UInt16, unit: UInt8, function: UInt8, count: Int,
+        into values: UnsafeMutableBufferPointer<UInt16>
+    ) throws(ModbusError) {
+        let request = ReadRequest(transaction: transaction, unit: unit, function: function, count: count)
+        switch verdict(frame, for: request) {
+        case .reply:
+            decodeValues(frame, for: request, into: values)
+        case .exception(let code):
+            throw exception(code)
+        case .mismatch(let reason):
+            throw malformed(reason)
+        }
+    }
+
+    /// The error for an exception reply.
+    static func exception(_ code: UInt8) -> ModbusError {
+        ModbusError(kind: .exception(code), code: exceptionErrno(code), message: ModbusError.exceptionName(code))
+    }
+
+    /// How the bytes a peer sent begin, in words for an engineer: the text of a banner or an
+    /// error page, a TLS record, or the first bytes in hex.
+    public static func describeStart(_ bytes: UnsafeRawBufferPointer) -> String {
+        if bytes.count >= 2, (0x14...0x17).contains(bytes[0]), bytes[1] == 3 {
+            return bytes[0] == 0x15 ? "is a TLS alert" : "is a TLS record"
+        }
+        var text = ""
+        for byte in bytes.prefix(40) {
+            guard (0x20...0x7E).contains(byte) else { break }
+            text.unicodeScalars.append(Unicode.Scalar(byte))
+        }
+        if text.count >= 4 { return "begins \"\(text)\"" }
+        let hex = bytes.prefix(8).map { byte in
+            let digits = String(byte, radix: 16, uppercase: true)
+            return digits.count == 1 ? "0" + digits : digits
+        }
+        return "begins with the bytes \(hex.joined(separator: " "))"
     }
 
     /// The errno-style code libmodbus gives an exception (MODBUS_ENOBASE + code), so errors read

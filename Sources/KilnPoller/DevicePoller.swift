@@ -1,4 +1,5 @@
 import KilnCore
+import KilnModbus
 import Synchronization
 
 /// One device as the running poller sees it: its config and what polling it has done so far.
@@ -33,6 +34,8 @@ public struct PollerStatistics: Sendable, Hashable {
     public var connected: Bool
     /// Largest wake-up lateness seen, nanoseconds.
     public var maxLatenessNanoseconds: Int64
+    /// Frames the device sent that answered no request, discarded.
+    public var discards = ModbusDiscards()
 }
 
 /// Written by the device's poller thread only, read by anyone.
@@ -43,6 +46,9 @@ final class PollerCounters: Sendable {
     let overruns = Atomic<Int>(0)
     let connected = Atomic<Bool>(false)
     let maxLateness = Atomic<Int64>(0)
+    let unasked = Atomic<Int>(0)
+    let mismatched = Atomic<Int>(0)
+    let discardedBytes = Atomic<Int>(0)
 
     func recordLateness(_ ns: Int64) {
         // One writer: a plain load and store suffice.
@@ -55,12 +61,19 @@ final class PollerCounters: Sendable {
         requests.store(session.stats.requests, ordering: .relaxed)
         failures.store(session.stats.failures, ordering: .relaxed)
         connected.store(session.isConnected, ordering: .relaxed)
+        let discards = session.discards
+        unasked.store(discards.unasked, ordering: .relaxed)
+        mismatched.store(discards.mismatched, ordering: .relaxed)
+        discardedBytes.store(discards.bytes, ordering: .relaxed)
     }
 
     var snapshot: PollerStatistics {
         PollerStatistics(
             cycles: cycles.load(ordering: .relaxed), requests: requests.load(ordering: .relaxed),
             failures: failures.load(ordering: .relaxed), overruns: overruns.load(ordering: .relaxed),
-            connected: connected.load(ordering: .relaxed), maxLatenessNanoseconds: maxLateness.load(ordering: .relaxed))
+            connected: connected.load(ordering: .relaxed), maxLatenessNanoseconds: maxLateness.load(ordering: .relaxed),
+            discards: ModbusDiscards(
+                unasked: unasked.load(ordering: .relaxed), mismatched: mismatched.load(ordering: .relaxed),
+                bytes: discardedBytes.load(ordering: .relaxed)))
     }
 }

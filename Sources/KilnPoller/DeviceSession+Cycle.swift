@@ -30,12 +30,14 @@ extension DeviceSession {
     }
 
     /// The poll() events the session waits for on its socket: writable for a connection,
-    /// readable for a reply; 0 when it waits for none.
+    /// readable for a reply; readable too while a connection is idle, so that what a device
+    /// sends unasked (or its closing the connection) is seen when it happens, not taken later
+    /// for a reply. 0 when there is no socket.
     var socketEvents: Int16 {
         switch step {
         case .connecting: Int16(POLLOUT)
         case .awaiting: Int16(POLLIN)
-        case .idle, .retrying: 0
+        case .idle, .retrying: connection.isConnected ? Int16(POLLIN) : 0
         }
     }
 
@@ -121,9 +123,43 @@ extension DeviceSession {
                 replyFailed(error, now: now, into: &samples)
             }
         case .idle, .retrying:
-            // The device closed an idle connection, or sent something unasked: start afresh.
-            connection.dropUnsolicited()
+            unaskedArrived(now: now, into: &samples)
         }
+    }
+
+    /// An idle connection turned readable: the device sent something no request asked for,
+    /// or closed the connection. Frames are discarded and counted and the connection kept; a
+    /// closed connection is reopened by the next request; anything that is not Modbus/TCP
+    /// closes the connection as a failure (the rest of a scan waiting for a busy retry reads bad).
+    func unaskedArrived(now: Int64, into samples: inout [Sample]) {
+        do {
+            try connection.discardUnasked()
+        } catch {
+            reportDiscards()
+            if error.code == ECONNRESET, active == nil { return }
+            step = .idle
+            stats.failures += 1
+            connectionFailed(error, at: now, into: &samples)
+            advance(now: now, into: &samples)
+            return
+        }
+        reportDiscards()
+    }
+
+    /// Logs the frames the connection discarded: the first time, then each time their number
+    /// passes a power of two, so a device that keeps at it does not flood the log.
+    func reportDiscards() {
+        let discards = connection.discards
+        let before = reportedDiscards
+        guard discards.frames > before else { return }
+        reportedDiscards = discards.frames
+        guard before.leadingZeroBitCount != discards.frames.leadingZeroBitCount else { return }
+        logger.warning(
+            "device sent frames that answer no request; discarded",
+            metadata: [
+                "kiln.endpoint": "\(connection.endpoint)", "kiln.unasked": "\(discards.unasked)",
+                "kiln.mismatched": "\(discards.mismatched)", "kiln.bytes": "\(discards.bytes)",
+            ])
     }
 
     /// The reply to the request in progress arrived, its values in `words`.
@@ -216,5 +252,6 @@ extension DeviceSession {
     func finishScan() {
         active = nil
         stats.cycles += 1
+        reportDiscards()
     }
 }

@@ -40,6 +40,8 @@ public final class DeviceSession {
     static let busyDelay: Int64 = 20_000_000
 
     public internal(set) var stats = SessionStats()
+    /// Discarded frames already logged (``reportDiscards()``).
+    var reportedDiscards = 0
 
     // MARK: Cycle state (DeviceSession+Cycle.swift)
 
@@ -72,6 +74,9 @@ public final class DeviceSession {
     }
 
     public var isConnected: Bool { connection.isConnected }
+
+    /// The frames and bytes this device sent that answered no request, discarded so far.
+    public var discards: ModbusDiscards { connection.discards }
 
     /// Reads every block of scan class `scan`, waiting for each reply, and appends a sample per
     /// tag to `samples`.

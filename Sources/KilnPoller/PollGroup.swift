@@ -17,9 +17,12 @@ import Synchronization
 ///
 /// No device waits for another: requests and replies never block (``ModbusConnection``), each
 /// device has its own response and connect timeouts, busy retries and back-off, and a slow or
-/// dead device's outstanding request only adds its socket to the poll() set. Requests of one
-/// deadline go out back to back, in device order, so each device's period stays exact; a
-/// device's request leaves after the requests ahead of it in the group, a few microseconds each.
+/// dead device's outstanding request only adds its socket to the poll() set. Idle connections
+/// are in that set too, so what a device sends unasked is read, discarded and counted as it
+/// arrives (``DeviceSession/unaskedArrived(now:into:)``), and a device that hangs up is seen.
+/// Requests of one deadline go out back to back, in device order, so each device's period stays
+/// exact; a device's request leaves after the requests ahead of it in the group, a few
+/// microseconds each.
 ///
 /// A slow cycle never drifts the schedule: deadlines advance by whole periods from the start,
 /// and a deadline that finds the previous read of its scan still going is counted as an
@@ -55,7 +58,10 @@ final class PollGroup: Sendable {
             var loop = PollLoop(
                 sessions: owned, counters: counters, start: Clocks.monotonicNanoseconds() + phase.nanoseconds)
             loop.run(queue: queue, group: self)
-            for session in owned { session.close() }
+            for (s, session) in owned.enumerated() {
+                session.close()
+                counters[s].update(from: session)
+            }
         }
         if rc != 0 {
             throw ModbusError(kind: .connect, code: rc, message: "cannot start poller thread")
@@ -130,18 +136,18 @@ struct PollLoop {
                 thread.sleep(untilMonotonic: next)
                 continue
             }
-            // poll() counts in milliseconds: wait whole ones, then sleep to the exact deadline.
-            let left = next - Clocks.monotonicNanoseconds()
-            let ready = thread.poll(&fds, milliseconds: Int32(clamping: max(left, 0) / 1_000_000))
-            if ready > 0 {
-                let now = Clocks.monotonicNanoseconds()
-                for i in fds.indices where fds[i].revents != 0 {
-                    let s = owners[i]
-                    sessions[s].socketReady(now: now, into: &samples)
+            let ready = thread.poll(&fds, untilMonotonic: next)
+            guard ready >= 0 else { continue }  // woken, or interrupted: revents mean nothing
+            let woke = Clocks.monotonicNanoseconds()
+            for i in fds.indices {
+                let s = owners[i]
+                if fds[i].revents != 0 {
+                    sessions[s].socketReady(now: woke, into: &samples)
                     touched[s] = true
+                } else {
+                    // Seen empty just now: its next request need not drain it first.
+                    sessions[s].connection.noteNothingPending()
                 }
-            } else if ready == 0 {
-                thread.sleep(untilMonotonic: next)
             }
         }
     }

@@ -1,4 +1,5 @@
 import KilnCore
+import KilnModbus
 import Synchronization
 
 #if canImport(Glibc)
@@ -47,11 +48,13 @@ final class PollerThread: @unchecked Sendable {
         sleeping.store(false, ordering: .sequentiallyConsistent)
     }
 
-    /// poll() on the calling thread (which must be this one), woken like `sleep(untilMonotonic:)`
-    /// by `wake()`. Returns poll()'s result (-1 when woken).
-    func poll(_ fds: inout [pollfd], milliseconds: Int32) -> Int32 {
+    /// Waits on `fds` until one is ready or until the monotonic deadline (ppoll, to the
+    /// nanosecond: one system call where poll()'s whole milliseconds need a sleep after it), on
+    /// the calling thread (which must be this one); woken like `sleep(untilMonotonic:)` by
+    /// `wake()`. Returns ppoll()'s result (0 at the deadline, -1 when woken).
+    func poll(_ fds: inout [pollfd], untilMonotonic deadline: Int64) -> Int32 {
         sleeping.store(true, ordering: .sequentiallyConsistent)
-        let rc = fds.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t($0.count), milliseconds) }
+        let rc = SocketWait.poll(&fds, untilMonotonic: deadline)
         sleeping.store(false, ordering: .sequentiallyConsistent)
         return rc
     }

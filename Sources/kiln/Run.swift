@@ -80,7 +80,9 @@ extension KilnCommand {
                 live?.update(batch)
             }
             historian?.stop()
-            printError(RunSummary(poller: poller, elapsed: ContinuousClock.now - started).text)
+            let summary = RunSummary(poller: poller, elapsed: ContinuousClock.now - started)
+            printError(summary.text)
+            for line in summary.discardLines { printError(line) }
             if let historian { printError(HistorianSummary(historian.statistics).text) }
         }
     }
@@ -136,5 +138,17 @@ struct RunSummary {
         return "kiln run: \(stats.count) devices, \(requests) requests, \(failures) failed, \(overruns) overruns, "
             + "\(poller.queue.dropped) samples dropped in \(DurationText.format(.milliseconds(Int64(elapsed.seconds * 1000)))); "
             + "poller threads: \(priority.isEmpty ? "none" : priority)"
+    }
+
+    /// One line per device that sent frames no request asked for (all discarded, never taken as
+    /// values): a device that does is misconfigured, confused or hostile.
+    var discardLines: [String] {
+        zip(poller.pollers, poller.statistics).compactMap { poller, stats in
+            let d = stats.discards
+            guard d.frames > 0 || d.bytes > 0 else { return nil }
+            return "kiln run: device \(poller.device.name) (\(poller.device.host):\(poller.device.port)) sent "
+                + "\(d.frames) frames that answered no request (\(d.unasked) unasked, \(d.mismatched) not matching the "
+                + "request in flight; \(d.bytes) bytes), all discarded"
+        }
     }
 }

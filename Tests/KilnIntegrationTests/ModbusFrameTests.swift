@@ -114,4 +114,54 @@ struct ModbusFrameTests {
             #expect(error.needsReconnect)
         }
     }
+
+    // MARK: - Matching a frame against the request in flight
+
+    static func verdict(_ frame: [UInt8], function: UInt8 = 3, count: Int = 2) -> ModbusFrame.Verdict {
+        frame.withUnsafeBytes {
+            ModbusFrame.verdict(
+                $0, for: ModbusFrame.ReadRequest(transaction: 0x1234, unit: 7, function: function, count: count))
+        }
+    }
+
+    /// Only a frame that matches in transaction id, unit, function and byte count is a reply;
+    /// anything else is a mismatch, to discard while the reply is still awaited.
+    @Test func aFrameIsTheReplyOnlyWhenEverythingMatches() {
+        #expect(Self.verdict(Self.header(pdu: 6) + [3, 4, 0, 1, 0, 2]) == .reply)
+        #expect(Self.verdict(Self.header(pdu: 2) + [0x83, 2]) == .exception(2))
+        #expect(Self.verdict(Self.header(pdu: 3) + [1, 1, 0b11], function: 1, count: 2) == .reply)
+        let mismatches: [(String, [UInt8])] = [
+            ("next transaction", Self.header(pdu: 6, transaction: 0x1235) + [3, 4, 0, 1, 0, 2]),
+            ("another unit", Self.header(pdu: 6, unit: 8) + [3, 4, 0, 1, 0, 2]),
+            ("another function", Self.header(pdu: 6) + [4, 4, 0, 1, 0, 2]),
+            ("another function's exception", Self.header(pdu: 2) + [0x84, 2]),
+            ("one register more", Self.header(pdu: 8) + [3, 6, 0, 1, 0, 2, 0, 3]),
+            ("a byte count the frame does not hold", Self.header(pdu: 6) + [3, 6, 0, 1, 0, 2]),
+            ("an exception with a tail", Self.header(pdu: 3) + [0x83, 2, 0]),
+            ("too short", Self.header(pdu: 1) + [3]),
+        ]
+        for (what, frame) in mismatches {
+            guard case .mismatch = Self.verdict(frame) else {
+                Issue.record("\(what) was not a mismatch: \(Self.verdict(frame))")
+                continue
+            }
+        }
+    }
+
+    @Test func aHeaderWithAnotherProtocolIDIsNotModbus() {
+        #expect(throws: ModbusError.self) { try Self.frameLength([0x12, 0x34, 0, 1, 0, 6, 7, 3, 4, 0, 1, 0, 2]) }
+        #expect(throws: ModbusError.self) { try Self.frameLength(Array("SSH-2.0-OpenSSH".utf8)) }
+    }
+
+    /// What a peer that is not Modbus sent, in words: a banner's text, a TLS record, or hex.
+    @Test(arguments: [
+        (Array("SSH-2.0-OpenSSH_9.2p1\r\n".utf8), "begins \"SSH-2.0-OpenSSH_9.2p1\""),
+        (Array("HTTP/1.1 400 Bad Request\r\n".utf8), "begins \"HTTP/1.1 400 Bad Request\""),
+        ([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x32], "is a TLS alert"),
+        ([0x16, 0x03, 0x03, 0x00, 0x40], "is a TLS record"),
+        ([0xDE, 0xAD, 0x00, 0x07, 0x0A], "begins with the bytes DE AD 00 07 0A"),
+    ])
+    func theStartOfAForeignReplyIsDescribed(bytes: [UInt8], described: String) {
+        #expect(bytes.withUnsafeBytes { ModbusFrame.describeStart($0) } == described)
+    }
 }
