@@ -34,10 +34,10 @@ extension ConfigReader {
         let length = integer(fields, "length", in: 1...125)
         var byteOrder: ByteOrder?
         if let node = fields["byte_order"] { byteOrder = self.byteOrder(node) }
-        let scale = number(fields, "scale") ?? 1
-        let offset = number(fields, "offset") ?? 0
+        let scale = number(fields, "scale", in: NumberLimits.scale) ?? 1
+        let offset = number(fields, "offset", in: NumberLimits.offset) ?? 0
         let unit = text(fields, "unit")
-        let poll = duration(fields, "poll") ?? defaults.poll
+        let poll = duration(fields, "poll", in: DurationLimits.poll) ?? defaults.poll
 
         if let type {
             checkFit(fields, register: register, type: type)
