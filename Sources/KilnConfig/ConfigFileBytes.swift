@@ -11,7 +11,7 @@ enum ConfigFileBytes {
     /// The largest file accepted. Composing YAML costs about twenty times the file in memory and
     /// about 0.1 s per megabyte here, so 8 MB (well over 100,000 tags, far beyond any plant's
     /// map) keeps `kiln check` on the largest accepted file within about a second and 200 MB.
-    static let sizeLimit = 8 * 1024 * 1024
+    static let sizeLimit = 4 * 1024 * 1024
 
     /// Why a file was not read.
     struct Problem: Error, Equatable {
@@ -78,11 +78,9 @@ enum ConfigFileBytes {
     }
 
     private static func tooLarge(_ size: Int64?, limit: Int) -> String {
-        let limitText = "\(limit / (1024 * 1024)) MB"
-        guard let size else { return "file is larger than \(limitText); config files are limited to \(limitText)" }
-        let megabytes = Double(size) / (1024 * 1024)
-        let sizeText = megabytes >= 10 ? "\(Int(megabytes)) MB" : "\((megabytes * 10).rounded(.down) / 10) MB"
-        return "file is \(sizeText), larger than \(limitText); config files are limited to \(limitText) "
+        let limitText = "\(limit / (1024 * 1024)) MB (\(limit) bytes)"
+        let sizeText = size.map { "file is \($0) bytes" } ?? "file grew past the limit while being read"
+        return "\(sizeText); config files are limited to \(limitText) "
             + "(split a big plant into several maps listed under 'devices:')"
     }
 

@@ -71,6 +71,12 @@ extension ConfigReader {
 
     /// `address`: 0-based, within 0…65535, and not a 1-based register number in disguise.
     private mutating func tagAddress(_ fields: MappingFields, register: RegisterKind?) -> Int? {
+        if let node = fields["address"], let text = node.plainText, Self.isIntegerSyntax(text),
+            Self.parseInteger(text) == nil
+        {
+            error("'address' must be from 0 to 65535, found \(Self.quoted(text))", at: node)
+            return nil
+        }
         guard let node = fields["address"], let address = integer(node, "address", in: Int.min...Int.max) else {
             return nil
         }

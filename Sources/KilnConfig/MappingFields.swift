@@ -100,11 +100,11 @@ extension Node {
         case .alias: return "an alias"
         case .scalar(let scalar):
             switch scalar.style {
-            case .singleQuoted, .doubleQuoted: return "the quoted string \"\(scalar.string)\""
+            case .singleQuoted, .doubleQuoted: return "the quoted string \"\(ConfigReader.quoted(scalar.string))\""
             case .literal, .folded: return "a block of text"
             default:
                 if isNull { return "nothing" }
-                return "'\(scalar.string)'"
+                return "'\(ConfigReader.quoted(scalar.string))'"
             }
         }
     }
