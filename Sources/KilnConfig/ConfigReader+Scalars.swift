@@ -165,7 +165,7 @@ extension ConfigReader {
         if let match = options.first(where: { $0.name == text }) { return match.value }
         let hint =
             Suggestion.nearest(to: text, in: names).map { "did you mean '\($0)'?" } ?? "expected \(Self.list(names))"
-        error("unknown \(key) '\(text)'; \(hint)", at: node)
+        error("unknown \(key) '\(Self.quoted(text))'; \(hint)", at: node)
         return nil
     }
 

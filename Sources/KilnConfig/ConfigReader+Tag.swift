@@ -112,7 +112,7 @@ extension ConfigReader {
         let hint =
             Suggestion.nearest(to: text.uppercased(), in: ByteOrder.acceptedNames).map { "did you mean '\($0)'?" }
             ?? "expected ABCD, CDAB, BADC or DCBA (or for 64-bit values ABCDEFGH, GHEFCDAB, BADCFEHG or HGFEDCBA)"
-        error("unknown byte_order '\(text)'; \(hint)", at: node)
+        error("unknown byte_order '\(Self.quoted(text))'; \(hint)", at: node)
         return nil
     }
 
