@@ -8,9 +8,10 @@
 /// size: a `devices:` glob that reaches `/dev/zero`, a FIFO or a many-gigabyte log must give an
 /// error, not a process that blocks or allocates until it is killed.
 enum ConfigFileBytes {
-    /// The largest file accepted. Composing YAML costs about twenty times the file in memory and
-    /// about 0.1 s per megabyte here, so 8 MB (well over 100,000 tags, far beyond any plant's
-    /// map) keeps `kiln check` on the largest accepted file within about a second and 200 MB.
+    /// The largest file accepted. Composing YAML costs about thirty times the file in memory, so
+    /// 4 MB (about 56,000 tags in flow style, far beyond one plant area's map) keeps `kiln check`
+    /// of the largest accepted map near 1.2 s and 125 MB (release build; a 50 MB map took 19 s
+    /// and 1.25 GB). `YAMLNodeBudget` bounds the files that are small but dense in nodes.
     static let sizeLimit = 4 * 1024 * 1024
 
     /// Why a file was not read.

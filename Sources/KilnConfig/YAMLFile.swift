@@ -39,12 +39,10 @@ enum YAMLFile {
             reader.error("file is larger than \(limit) MB; config files are limited to \(limit) MB", at: start)
             return nil
         }
-        let bomb = contents.withUTF8 { YAMLAliasBudget.exceeded(in: $0) }
-        if let bomb {
+        if let problem = contents.withUTF8({ YAMLNodeBudget.exceeded(in: $0) }) {
             reader.error(
-                "aliases here expand the file to more than \(YAMLAliasBudget.limit) extra nodes "
-                    + "(a YAML alias bomb?); share fewer or smaller templates",
-                at: SourceLocation(file: path, line: bomb.line, column: bomb.column))
+                problem.message,
+                at: SourceLocation(file: path, line: problem.position.line, column: problem.position.column))
             return nil
         }
         do {

@@ -87,3 +87,23 @@ struct SpecialFileTests {
         #expect(error?.diagnostics.first?.location.line == 1)
     }
 }
+
+/// Files within the size limit whose shape alone would cost too much memory to compose.
+struct NodeBudgetTests {
+    @Test func tooManyNodesAreRefusedWhereTheLimitIsCrossed() {
+        let yaml = "devices: []\nx-big: [" + Array(repeating: "1", count: 750_001).joined(separator: ",") + "]\n"
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(yaml: yaml, path: "m.yaml") }
+        #expect(error?.diagnostics.count == 1)
+        #expect(error?.diagnostics.first?.location.line == 2)
+        #expect(error?.diagnostics.first?.message.hasPrefix("the file holds more than 750000 YAML nodes") == true)
+    }
+
+    @Test func aMappingOfTooManyKeysIsRefused() {
+        let yaml = "devices: []\nx-big:\n" + (0...10_000).map { "  k\($0): 1\n" }.joined()
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(yaml: yaml, path: "m.yaml") }
+        #expect(
+            error?.description
+                == "m.yaml:10003:3: error: a mapping with more than 10000 keys; config mappings are limited to 10000 keys"
+        )
+    }
+}
