@@ -10,11 +10,12 @@ struct CheckMutationTests {
         let failures = FileManager.default.temporaryDirectory
             .appendingPathComponent("kiln-check-mutations-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: failures) }
-        // The bounds here are generous (the tool's defaults are 2 s and 200 MB): the test must
+        // The bounds here are generous (the tool's defaults are 2 s and 200 MB, met by the release build;
+        // the debug build takes several seconds on the largest accepted map): the test must
         // not fail because the machine is busy, only because `kiln check` hangs or balloons.
         let child = try ChildProcess([
             "python3", Repository.root + "/tools/fuzz/check_mutations.py", try Repository.kiln(), "150", "2026",
-            "--repo", Repository.root, "--failures", failures, "--time-limit", "10", "--rss-limit-mb", "200",
+            "--repo", Repository.root, "--failures", failures, "--time-limit", "30", "--rss-limit-mb", "200",
         ])
         guard let status = child.wait(timeout: .seconds(600)) else {
             child.signal(SIGKILL)

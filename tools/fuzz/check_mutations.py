@@ -215,8 +215,9 @@ def special_cases(folder, plant, config):
     cases.append(("proc-mem", {"kiln.yaml": gateway(["/proc/self/mem", "/proc/self/environ"])}, "kiln.yaml"))
     cases.append(("folder", {"kiln.yaml": gateway(["/tmp"]), }, "kiln.yaml"))
     cases.append(("fifo", {"kiln.yaml": gateway(["maps/*"]), "maps/pipe": "fifo"}, "kiln.yaml"))
-    cases.append(("huge-file", {"kiln.yaml": gateway(["maps/*.yaml"]),
-                                "maps/big.yaml": plant + b"\n#" + b"x" * (9 << 20) + b"\n"}, "kiln.yaml"))
+    cases.append(("huge-file", {"kiln.yaml": gateway(["maps/*.yaml"]), "maps/big.yaml": "huge"}, "kiln.yaml"))
+    cases.append(("largest-map", {"map.yaml": "largest"}, "map.yaml"))
+    cases.append(("dense-nodes", {"map.yaml": "dense"}, "map.yaml"))
     cases.append(("missing-historian", {"kiln.yaml": gateway(["maps/*.yaml"], "nowhere/h.sqlite"),
                                         "maps/plant.yaml": plant}, "kiln.yaml"))
     cases.append(("config-is-dev-zero", {}, "/dev/zero"))
@@ -239,12 +240,44 @@ def special_cases(folder, plant, config):
     return cases
 
 
+def write_largest(f, limit=4 * 1024 * 1024 - 4096):
+    """A valid map just under the 4 MB limit: 50 registers of tags per device, devices repeated."""
+    f.write(b"devices:\n")
+    size, n = 9, 0
+    while True:
+        lines = [f"  - name: d{n}\n    host: 127.0.0.1\n    port: {1 + n % 65535}\n    poll: 1s\n    tags:\n"]
+        for t in range(25):
+            lines.append(f"      - {{ name: t{t}, register: holding, address: {2 * t}, type: float32 }}\n")
+        chunk = "".join(lines).encode()
+        if size + len(chunk) > limit:
+            return
+        f.write(chunk)
+        size += len(chunk)
+        n += 1
+
+
 def materialize(folder, files):
     for rel, data in files.items():
         path = os.path.join(folder, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         if data == "fifo":
             os.mkfifo(path)
+        elif data == "largest":
+            with open(path, "wb") as f:
+                write_largest(f)
+        elif data == "dense":
+            with open(path, "wb") as f:
+                f.write(b"devices: []\nx-dense: [")
+                for _ in range(60):
+                    f.write(b"1," * 32768)
+                f.write(b"1]\n")
+        elif data == "huge":
+            # Written in pieces: this process's resident size at fork counts in the child's
+            # ru_maxrss, so the runner itself must stay small.
+            with open(path, "wb") as f:
+                f.write(b"devices: []\n")
+                for _ in range(9 * 16):
+                    f.write(b"#" + b"x" * (64 * 1024 - 2) + b"\n")
         else:
             with open(path, "wb") as f:
                 f.write(data)
@@ -273,25 +306,25 @@ def main():
     failures = []
     work = tempfile.mkdtemp(prefix="kiln-mutations-")
     try:
-        jobs = []
-        for name, files, target in special_cases(work, plant, config):
-            jobs.append((name, files, target))
-        for n in range(args.count):
-            mutator = rng.choice(MUTATORS)
-            if rng.random() < 0.7:
-                source = plant.decode()
-                files = {"devices/plant.yaml": None}
-                target = "devices/plant.yaml"
-            else:
-                source = config.decode()
-                files = {"devices/plant.yaml": plant, "config/kiln.yaml": None}
-                target = "config/kiln.yaml"
-            mutated = mutator(source, rng)
-            if rng.random() < 0.2:
-                mutated = MUTATORS[rng.randrange(len(MUTATORS))](mutated.decode("utf-8", "replace"), rng)
-            files = {k: (mutated if v is None else v) for k, v in files.items()}
-            jobs.append((f"{n:04d}-{mutator.__name__}", files, target))
-        for name, files, target in jobs:
+        def jobs():
+            # Made one at a time, so the runner stays small (see `materialize`).
+            yield from special_cases(work, plant, config)
+            for n in range(args.count):
+                mutator = rng.choice(MUTATORS)
+                if rng.random() < 0.7:
+                    source = plant.decode()
+                    files = {"devices/plant.yaml": None}
+                    target = "devices/plant.yaml"
+                else:
+                    source = config.decode()
+                    files = {"devices/plant.yaml": plant, "config/kiln.yaml": None}
+                    target = "config/kiln.yaml"
+                mutated = mutator(source, rng)
+                if rng.random() < 0.2:
+                    mutated = MUTATORS[rng.randrange(len(MUTATORS))](mutated.decode("utf-8", "replace"), rng)
+                files = {k: (mutated if v is None else v) for k, v in files.items()}
+                yield (f"{n:04d}-{mutator.__name__}", files, target)
+        for name, files, target in jobs():
             folder = os.path.join(work, name)
             os.makedirs(folder)
             materialize(folder, files)
