@@ -80,7 +80,7 @@ public enum ConfigLoader {
         let configFile = reader.file
         defer { reader.file = configFile }
         reader.file = map.path
-        guard let root = YAMLFile.compose(path: map.path, reader: &reader) else { return [] }
+        guard let root = YAMLFile.compose(path: map.path, entry: map.entry, reader: &reader) else { return [] }
         guard ConfigFileKind(root: root) == .deviceMap else {
             reader.error("'\(map.path)' is a gateway config, not a device map", at: map.entry)
             return []

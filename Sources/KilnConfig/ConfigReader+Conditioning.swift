@@ -16,10 +16,12 @@ extension ConfigReader {
         }
         if let node = fields["range"] { conditioning.range = range(node) }
         if let nodes = list(fields, "sentinels") {
-            conditioning.sentinels = nodes.compactMap { number($0, "sentinels") }
+            conditioning.sentinels = nodes.compactMap {
+                number($0, "sentinels", in: type.rawRange ?? NumberLimits.anyFinite)
+            }
         }
         if let node = fields["thermal"] { conditioning.thermal = thermal(node) }
-        conditioning.stuck = duration(fields, "stuck")
+        conditioning.stuck = duration(fields, "stuck", in: DurationLimits.signal)
         if let key = fields.keyNode("stuck"), !fields.has("thermal") {
             // Stuck detection judges change against the noise floor `thermal:` declares.
             error("'stuck' needs 'thermal: { tau, max_rate, noise }' to know the signal's noise floor", at: key)
@@ -33,7 +35,9 @@ extension ConfigReader {
             error("expected 'range: [low, high]', found \(node.describedForMessage)", at: node)
             return nil
         }
-        guard let low = number(sequence[0], "range"), let high = number(sequence[1], "range") else { return nil }
+        guard let low = number(sequence[0], "range", in: NumberLimits.engineering),
+            let high = number(sequence[1], "range", in: NumberLimits.engineering)
+        else { return nil }
         guard low < high else {
             error("'range' must go from low to high, found [\(Value.format(low)), \(Value.format(high))]", at: node)
             return nil
@@ -44,9 +48,9 @@ extension ConfigReader {
     /// `thermal: { tau, max_rate, noise }`.
     private mutating func thermal(_ node: Node) -> ThermalConfig? {
         guard let fields = fields(node, .thermal) else { return nil }
-        let tau = duration(fields, "tau")
-        let maxRate = number(fields, "max_rate")
-        let noise = number(fields, "noise") ?? 0
+        let tau = duration(fields, "tau", in: DurationLimits.signal)
+        let maxRate = number(fields, "max_rate", in: NumberLimits.engineering)
+        let noise = number(fields, "noise", in: NumberLimits.engineering) ?? 0
         if let maxRate, maxRate <= 0, let n = fields["max_rate"] {
             error("'max_rate' must be greater than zero (units per second)", at: n)
             return nil
@@ -64,14 +68,14 @@ extension ConfigReader {
         guard let fields = fields(node, .tagHistorian) else { return nil }
         var config = TagHistorianConfig()
         for key in ["deadband", "compression"] {
-            guard let value = number(fields, key) else { continue }
+            guard let value = number(fields, key, in: NumberLimits.engineering) else { continue }
             if value < 0, let n = fields[key] {
                 error("'\(key)' must not be negative", at: n)
                 continue
             }
             if key == "deadband" { config.deadband = value } else { config.compression = value }
         }
-        config.maxInterval = duration(fields, "max_interval")
+        config.maxInterval = duration(fields, "max_interval", in: DurationLimits.signal)
         return config
     }
 
@@ -80,9 +84,10 @@ extension ConfigReader {
     mutating func historian(_ node: Node) -> HistorianConfig? {
         guard let fields = fields(node, .historian), let path = text(fields, "path") else { return nil }
         var config = HistorianConfig(path: FilePaths.resolve(path, relativeTo: file))
-        if let flush = duration(fields, "flush") { config.flush = flush }
-        if let window = duration(fields, "raw_window") { config.rawWindow = window }
-        config.retention = duration(fields, "retention")
+        if let problem = FilePaths.databaseProblem(config.path), let node = fields["path"] { error(problem, at: node) }
+        if let flush = duration(fields, "flush", in: DurationLimits.flush) { config.flush = flush }
+        if let window = duration(fields, "raw_window", in: DurationLimits.keep) { config.rawWindow = window }
+        config.retention = duration(fields, "retention", in: DurationLimits.keep)
         if let retention = config.retention, retention < config.rawWindow, let n = fields["retention"] {
             error(
                 "'retention' (\(DurationText.format(retention))) is shorter than 'raw_window' "

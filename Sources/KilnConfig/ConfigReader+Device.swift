@@ -15,8 +15,8 @@ extension ConfigReader {
         var device = DeviceConfig(name: name ?? "", host: host(fields) ?? "", location: location(of: node))
         device.port = integer(fields, "port", in: 1...65_535) ?? device.port
         device.unit = integer(fields, "unit", in: 0...255) ?? device.unit
-        device.timeout = duration(fields, "timeout") ?? device.timeout
-        device.poll = duration(fields, "poll") ?? device.poll
+        device.timeout = duration(fields, "timeout", in: DurationLimits.timeout) ?? device.timeout
+        device.poll = duration(fields, "poll", in: DurationLimits.poll) ?? device.poll
         if let node = fields["byte_order"] { device.byteOrder = byteOrder(node) ?? device.byteOrder }
         device.maxRegisters =
             integer(fields, "max_registers", in: 1...RegisterKind.holding.protocolLimit) ?? device.maxRegisters

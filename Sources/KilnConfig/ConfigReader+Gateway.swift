@@ -52,6 +52,10 @@ extension ConfigReader {
         return realtime
     }
 
+    /// The most map files one gateway loads: each may hold up to 4 MB, so a stray glob such as
+    /// `/*/*/*` must stop early rather than read a whole file system.
+    static let mapFileLimit = 1_000
+
     /// The device maps a gateway config names: each entry a file or a glob relative to the
     /// config's folder, globs expanded in sorted order, each file once.
     mutating func mapReferences(_ fields: MappingFields) -> [MapReference] {
@@ -77,7 +81,16 @@ extension ConfigReader {
             } else {
                 error("device map '\(entry)' not found\(lookedFor)", at: node)
             }
-            for path in paths where !references.contains(where: { $0.path == path }) {
+            var seen = Set(references.map(\.path))
+            for path in paths where !seen.contains(path) {
+                guard references.count < Self.mapFileLimit else {
+                    error(
+                        "'\(Self.quoted(entry))' brings the gateway past \(Self.mapFileLimit) device map files; "
+                            + "a gateway loads at most \(Self.mapFileLimit)",
+                        at: node)
+                    return references
+                }
+                seen.insert(path)
                 references.append(MapReference(path: path, entry: location(of: node)))
             }
         }

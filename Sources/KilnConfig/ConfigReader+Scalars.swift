@@ -18,18 +18,32 @@ extension ConfigReader {
             return nil
         }
         guard let value = Self.parseInteger(text) else {
-            if Double(text) != nil {
-                error("'\(key)' must be a whole number, found \(text)", at: node)
+            if Self.isIntegerSyntax(text) {
+                // Well-formed, but beyond 64 bits.
+                error("'\(key)' must be \(Self.describe(range)), found \(Self.quoted(text))", at: node)
+            } else if Double(text) != nil {
+                error("'\(key)' must be a whole number, found \(Self.quoted(text))", at: node)
             } else {
                 error("expected an integer for '\(key)', found \(node.describedForMessage)", at: node)
             }
             return nil
         }
         guard range.contains(value) else {
-            error("'\(key)' must be \(Self.describe(range)), found \(text)", at: node)
+            error("'\(key)' must be \(Self.describe(range)), found \(Self.quoted(text))", at: node)
             return nil
         }
         return value
+    }
+
+    /// Digits with an optional sign and `0x`, whatever their count.
+    static func isIntegerSyntax(_ text: String) -> Bool {
+        var digits = Substring(text)
+        if let sign = digits.first, sign == "-" || sign == "+" { digits = digits.dropFirst() }
+        if digits.hasPrefix("0x") || digits.hasPrefix("0X") {
+            digits = digits.dropFirst(2)
+            return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isHexDigit }
+        }
+        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
     }
 
     static func parseInteger(_ text: String) -> Int? {
@@ -44,7 +58,7 @@ extension ConfigReader {
             radix = 16
             digits = digits.dropFirst(2)
         }
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isHexDigit && (radix == 16 || $0.isNumber) }),
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isHexDigit && (radix == 16 || $0.isNumber) }),
             let magnitude = Int(digits, radix: radix)
         else { return nil }
         return negative ? -magnitude : magnitude
@@ -56,21 +70,43 @@ extension ConfigReader {
 
     // MARK: Numbers
 
-    mutating func number(_ fields: MappingFields, _ key: String) -> Double? {
-        fields[key].flatMap { number($0, key) }
+    mutating func number(_ fields: MappingFields, _ key: String, in range: ClosedRange<Double>) -> Double? {
+        fields[key].flatMap { number($0, key, in: range) }
     }
 
-    /// A finite number, integer or decimal.
-    mutating func number(_ node: Node, _ key: String) -> Double? {
+    /// A finite number, integer or decimal, within `range` (the message names the range when
+    /// it is not).
+    mutating func number(_ node: Node, _ key: String, in range: ClosedRange<Double>) -> Double? {
         guard let text = node.plainText, let value = Self.parseNumber(text) else {
             error("expected a number for '\(key)', found \(node.describedForMessage)", at: node)
             return nil
         }
         guard value.isFinite else {
-            error("'\(key)' must be a finite number, found \(text)", at: node)
+            error("'\(key)' must be a finite number \(Self.describe(range)), found \(Self.quoted(text))", at: node)
+            return nil
+        }
+        guard range.contains(value) else {
+            error("'\(key)' must be \(Self.describe(range)), found \(Self.quoted(text))", at: node)
             return nil
         }
         return value
+    }
+
+    /// `from -1e9 to 1e9`.
+    static func describe(_ range: ClosedRange<Double>) -> String {
+        "from \(compact(range.lowerBound)) to \(compact(range.upperBound))"
+    }
+
+    /// Powers of ten from a million up as `1e9`, other numbers as `Value.format` writes them.
+    private static func compact(_ bound: Double) -> String {
+        var exponent = 6
+        var power = 1e6
+        while power <= abs(bound), exponent < 300 {
+            if power == abs(bound) { return (bound < 0 ? "-" : "") + "1e\(exponent)" }
+            exponent += 1
+            power *= 10
+        }
+        return Value.format(bound)
     }
 
     static func parseNumber(_ text: String) -> Double? {
@@ -129,7 +165,7 @@ extension ConfigReader {
         if let match = options.first(where: { $0.name == text }) { return match.value }
         let hint =
             Suggestion.nearest(to: text, in: names).map { "did you mean '\($0)'?" } ?? "expected \(Self.list(names))"
-        error("unknown \(key) '\(text)'; \(hint)", at: node)
+        error("unknown \(key) '\(Self.quoted(text))'; \(hint)", at: node)
         return nil
     }
 

@@ -19,24 +19,24 @@ extension ConfigReader {
             case .string: simulation.text = text(value, "value")
             case .bool: simulation.value = bool(value, "value").map { $0 ? 1 : 0 } ?? 0
             default:
-                if let number = number(value, "value") {
+                if let number = number(value, "value", in: NumberLimits.engineering) {
                     simulation.value = number
                     checkRepresentable(number, key: "value", at: value, type: type, scale: scale, offset: offset)
                 }
             }
         }
         if type.isNumeric {
-            if let node = fields["target"], let target = number(node, "target") {
+            if let node = fields["target"], let target = number(node, "target", in: NumberLimits.engineering) {
                 simulation.target = target
                 checkRepresentable(target, key: "target", at: node, type: type, scale: scale, offset: offset)
             }
-            simulation.tau = duration(fields, "tau") ?? simulation.tau
-            if let node = fields["noise"], let noise = number(node, "noise") {
+            simulation.tau = duration(fields, "tau", in: DurationLimits.signal) ?? simulation.tau
+            if let node = fields["noise"], let noise = number(node, "noise", in: NumberLimits.engineering) {
                 if noise < 0 { error("'noise' must not be negative, found \(Value.format(noise))", at: node) }
                 simulation.noise = noise
             }
         }
-        if type != .string { simulation.period = duration(fields, "period") }
+        if type != .string { simulation.period = duration(fields, "period", in: DurationLimits.signal) }
         if let list = list(fields, "faults") {
             simulation.faults = list.compactMap { fault($0, allowed: SimulatedFault.Kind.allCases) }
         }
@@ -71,9 +71,9 @@ extension ConfigReader {
             kind = choice(fields, "fault", options)
         }
         var fault = SimulatedFault(kind: kind ?? .stuck)
-        fault.at = duration(fields, "at", allowZero: true) ?? .zero
-        fault.duration = duration(fields, "for")
-        fault.every = duration(fields, "every")
+        fault.at = duration(fields, "at", in: DurationLimits.start) ?? .zero
+        fault.duration = duration(fields, "for", in: DurationLimits.schedule)
+        fault.every = duration(fields, "every", in: DurationLimits.schedule)
         if let lasting = fault.duration, let every = fault.every, lasting >= every, let node = fields["for"] {
             error(
                 "'for' (\(DurationText.format(lasting))) must be shorter than 'every' "
@@ -93,10 +93,10 @@ extension ConfigReader {
                 error("\(kind) fault is missing required key 'rate'", at: node)
             }
         }
-        fault.size = number(fields, "size") ?? fault.size
-        fault.rate = number(fields, "rate") ?? fault.rate
+        fault.size = number(fields, "size", in: NumberLimits.engineering) ?? fault.size
+        fault.rate = number(fields, "rate", in: NumberLimits.engineering) ?? fault.rate
         fault.code = integer(fields, "code", in: 1...255) ?? fault.code
-        fault.delay = duration(fields, "delay") ?? fault.delay
+        fault.delay = duration(fields, "delay", in: DurationLimits.delay) ?? fault.delay
         return count == errorsBefore ? fault : nil
     }
 

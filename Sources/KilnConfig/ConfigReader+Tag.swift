@@ -34,10 +34,10 @@ extension ConfigReader {
         let length = integer(fields, "length", in: 1...125)
         var byteOrder: ByteOrder?
         if let node = fields["byte_order"] { byteOrder = self.byteOrder(node) }
-        let scale = number(fields, "scale") ?? 1
-        let offset = number(fields, "offset") ?? 0
+        let scale = number(fields, "scale", in: NumberLimits.scale) ?? 1
+        let offset = number(fields, "offset", in: NumberLimits.offset) ?? 0
         let unit = text(fields, "unit")
-        let poll = duration(fields, "poll") ?? defaults.poll
+        let poll = duration(fields, "poll", in: DurationLimits.poll) ?? defaults.poll
 
         if let type {
             checkFit(fields, register: register, type: type)
@@ -71,6 +71,12 @@ extension ConfigReader {
 
     /// `address`: 0-based, within 0…65535, and not a 1-based register number in disguise.
     private mutating func tagAddress(_ fields: MappingFields, register: RegisterKind?) -> Int? {
+        if let node = fields["address"], let text = node.plainText, Self.isIntegerSyntax(text),
+            Self.parseInteger(text) == nil
+        {
+            error("'address' must be from 0 to 65535, found \(Self.quoted(text))", at: node)
+            return nil
+        }
         guard let node = fields["address"], let address = integer(node, "address", in: Int.min...Int.max) else {
             return nil
         }
@@ -106,7 +112,7 @@ extension ConfigReader {
         let hint =
             Suggestion.nearest(to: text.uppercased(), in: ByteOrder.acceptedNames).map { "did you mean '\($0)'?" }
             ?? "expected ABCD, CDAB, BADC or DCBA (or for 64-bit values ABCDEFGH, GHEFCDAB, BADCFEHG or HGFEDCBA)"
-        error("unknown byte_order '\(text)'; \(hint)", at: node)
+        error("unknown byte_order '\(Self.quoted(text))'; \(hint)", at: node)
         return nil
     }
 

@@ -63,3 +63,30 @@ enum FilePaths {
         access(path, F_OK) == 0
     }
 }
+
+extension FilePaths {
+    /// Why the historian cannot create or write the database at `path`, or nil when it can:
+    /// checked at load time so that `kiln check` reports it at the `path:` key, rather than
+    /// `kiln run` failing later with SQLite's "unable to open database file".
+    static func databaseProblem(_ path: String) -> String? {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            if (info.st_mode & S_IFMT) == S_IFDIR { return "historian path '\(path)' is a folder; name a file in it" }
+            if (info.st_mode & S_IFMT) != S_IFREG { return "historian path '\(path)' is not a regular file" }
+            if access(path, R_OK | W_OK) != 0 {
+                return "historian file '\(path)' cannot be written: \(String(cString: strerror(errno)))"
+            }
+        }
+        let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let shown = folder.isEmpty ? "/" : folder
+        guard stat(shown, &info) == 0 else {
+            return "historian folder '\(shown)' does not exist; create it or change 'path'"
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { return "historian folder '\(shown)' is not a folder" }
+        // The database, its -wal and -shm files are created in the folder.
+        if access(shown, W_OK | X_OK) != 0 {
+            return "historian folder '\(shown)' cannot be written: \(String(cString: strerror(errno)))"
+        }
+        return nil
+    }
+}

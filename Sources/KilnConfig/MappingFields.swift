@@ -31,7 +31,7 @@ struct MappingFields {
             if let nearest { misspelt.insert(nearest) }
             let hint =
                 nearest.map { "did you mean '\($0)'?" } ?? "expected one of: \(schema.keys.joined(separator: ", "))"
-            reader.error("unknown key '\(name)' in \(schema.name); \(hint)", at: entry.key)
+            reader.error("unknown key '\(ConfigReader.quoted(name))' in \(schema.name); \(hint)", at: entry.key)
         }
         for name in schema.keys where schema.required.contains(name) && entries[name] == nil && !misspelt.contains(name)
         {
@@ -100,11 +100,11 @@ extension Node {
         case .alias: return "an alias"
         case .scalar(let scalar):
             switch scalar.style {
-            case .singleQuoted, .doubleQuoted: return "the quoted string \"\(scalar.string)\""
+            case .singleQuoted, .doubleQuoted: return "the quoted string \"\(ConfigReader.quoted(scalar.string))\""
             case .literal, .folded: return "a block of text"
             default:
                 if isNull { return "nothing" }
-                return "'\(scalar.string)'"
+                return "'\(ConfigReader.quoted(scalar.string))'"
             }
         }
     }

@@ -55,7 +55,7 @@ extension ConfigReader {
         guard let node = fields[key], let text = text(node, key) else { return nil }
         guard pattern.matches(text) else {
             let hint = pattern.suggestion(for: text).map { "; did you mean '\($0)'?" } ?? ""
-            error("\(what) name '\(text)' may use only \(pattern.description)\(hint)", at: node)
+            error("\(what) name '\(Self.quoted(text))' may use only \(pattern.description)\(hint)", at: node)
             return nil
         }
         return text

@@ -1,33 +1,49 @@
 import KilnCore
 import Yams
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// One configuration file read from disk and composed into a YAML node tree with marks.
 enum YAMLFile {
-    /// The file's root node, or nil after reporting why there is none (unreadable, not UTF-8,
-    /// empty, or a YAML syntax error at its line and column).
+    /// The file's root node, or nil after reporting why there is none (unreadable, not a
+    /// regular file, too large, not UTF-8, empty, an alias bomb, or a YAML syntax error at its
+    /// line and column).
     ///
     /// - Parameters:
     ///   - path: the file, as the diagnostics should name it.
     ///   - text: its contents when already in hand; read from `path` when nil.
-    static func compose(path: String, text: String? = nil, reader: inout ConfigReader) -> Node? {
+    ///   - entry: the `devices:` entry that named the file, where problems with the file as a
+    ///     whole (not a regular file, too large) are reported; its first line when nil.
+    static func compose(
+        path: String, text: String? = nil, entry: SourceLocation? = nil, reader: inout ConfigReader
+    ) -> Node? {
         let start = SourceLocation(file: path, line: 1, column: 1)
-        let contents: String
+        var contents: String
         if let text {
             contents = text
         } else {
             switch readFile(path) {
             case .success(let text): contents = text
             case .failure(let problem):
-                let at = problem.position.map { SourceLocation(file: path, line: $0.line, column: $0.column) }
-                reader.error(problem.message, at: at ?? start)
+                if let position = problem.position {
+                    reader.error(
+                        problem.message, at: SourceLocation(file: path, line: position.line, column: position.column))
+                } else if let entry {
+                    reader.error("cannot load '\(path)': \(problem.message)", at: entry)
+                } else {
+                    reader.error(problem.message, at: start)
+                }
                 return nil
             }
+        }
+        if contents.utf8.count > ConfigFileBytes.sizeLimit {
+            let limit = ConfigFileBytes.sizeLimit / (1024 * 1024)
+            reader.error("file is larger than \(limit) MB; config files are limited to \(limit) MB", at: start)
+            return nil
+        }
+        if let problem = contents.withUTF8({ YAMLNodeBudget.exceeded(in: $0) }) {
+            reader.error(
+                problem.message,
+                at: SourceLocation(file: path, line: problem.position.line, column: problem.position.column))
+            return nil
         }
         do {
             // The basic resolver leaves every scalar a string: the decoders read numbers, booleans
@@ -55,21 +71,13 @@ enum YAMLFile {
         var position: Position? = nil
     }
 
-    /// The file's bytes as UTF-8 text, with the OS's reason when it cannot be read.
+    /// The file's bytes as UTF-8 text, with the reason when it cannot be read (see
+    /// `ConfigFileBytes` for the files that are refused).
     static func readFile(_ path: String) -> Result<String, ReadProblem> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(ReadProblem(message: "cannot open file: \(errnoText())")) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(ReadProblem(message: "cannot read file: \(errnoText())"))
-            }
-            if n == 0 { break }
-            bytes += buffer[..<n]
+        let bytes: [UInt8]
+        switch ConfigFileBytes.contents(of: path) {
+        case .success(let read): bytes = read
+        case .failure(let problem): return .failure(ReadProblem(message: problem.message))
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             // Decoding with repair marks the first bad byte with U+FFFD.
@@ -83,10 +91,6 @@ enum YAMLFile {
                     position: offset.map { position(ofCharacter: $0, in: repaired) }))
         }
         return .success(text)
-    }
-
-    private static func errnoText() -> String {
-        String(cString: strerror(errno))
     }
 
     // MARK: YAML errors
@@ -107,13 +111,17 @@ enum YAMLFile {
             return ("invalid YAML: \(problem)", start)
         case .duplicatedKeysInMapping(let duplicates, let context):
             let key = duplicates.first ?? ""
+            // Yams names a key that is a mapping or a list this way.
+            let named =
+                key == "<uncovertable>"
+                ? "a mapping or list used as a key" : key.isEmpty ? "an empty key" : "key '\(ConfigReader.quoted(key))'"
             if let second = secondOccurrence(of: key, after: context.mark, in: text) {
                 let first =
                     second.line == context.mark.line
                     ? "line \(context.mark.line), column \(context.mark.column)" : "line \(context.mark.line)"
-                return ("duplicate key '\(key)'; first at \(first)", second)
+                return ("duplicate key '\(ConfigReader.quoted(key))'; first at \(first)", second)
             }
-            return ("key '\(key)' appears more than once in this mapping", Position(context.mark))
+            return ("\(named) appears more than once in this mapping", Position(context.mark))
         default:
             return ("invalid YAML: \(error)", Position())
         }
@@ -150,6 +158,8 @@ enum YAMLFile {
     /// column further down, before the mapping's indentation ends; in flow style it follows on
     /// the same line. nil when neither is found, and the first is reported instead.
     static func secondOccurrence(of key: String, after first: Mark, in text: String) -> Position? {
+        // An empty key (`"": 1`, `? : 1`) cannot be searched for; the first is reported instead.
+        guard !key.isEmpty, !key.contains("\n") else { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.unicodeScalars) }
         let keyScalars = Array(key.unicodeScalars)
         func isKey(_ line: [Unicode.Scalar], at index: Int) -> Bool {
@@ -163,10 +173,10 @@ enum YAMLFile {
         }
         let firstLine = first.line - 1
         let column = first.column - 1
-        guard firstLine >= 0, firstLine < lines.count else { return nil }
+        guard firstLine >= 0, firstLine < lines.count, column >= 0 else { return nil }
         // Flow style: `{ a: 1, a: 2 }`.
         let sameLine = lines[firstLine]
-        var index = column + keyScalars.count
+        var index = max(1, column + keyScalars.count)
         while index < sameLine.count {
             let previous = sameLine[index - 1]
             if (previous == " " || previous == "{" || previous == ","), isKey(sameLine, at: index) {
@@ -175,7 +185,7 @@ enum YAMLFile {
             index += 1
         }
         // Block style: the same column on a later line.
-        for lineIndex in (firstLine + 1)..<lines.count {
+        for lineIndex in lines.indices.dropFirst(firstLine + 1) {
             let line = lines[lineIndex]
             guard let indent = line.firstIndex(where: { $0 != " " }), line[indent] != "#" else { continue }
             if indent < column { return nil }

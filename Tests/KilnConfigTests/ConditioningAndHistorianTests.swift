@@ -39,7 +39,7 @@ struct ConditioningAndHistorianTests {
     @Test func gatewayHistorianLoadsRelativeToTheConfig() throws {
         let config = try ConfigLoader.load(path: GatewayTests.cases + "/historian-clean/kiln.yaml")
         let historian = try #require(config.historian)
-        #expect(historian.path == GatewayTests.cases + "/historian-clean/data/kiln.sqlite")
+        #expect(historian.path == GatewayTests.cases + "/historian-clean/maps/kiln.sqlite")
         #expect(historian.flush == .milliseconds(500))
         #expect(historian.rawWindow == .seconds(86_400))
         #expect(historian.retention == .seconds(365 * 86_400))

@@ -18,6 +18,24 @@ struct GatewayTests {
         #expect(config.realtime == RealtimeConfig())
     }
 
+    @Test func aGlobPastTheMapFileLimitStopsAtItsEntry() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-maps-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir + "/maps", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for i in 0...ConfigReader.mapFileLimit {
+            try "devices: []\n".write(toFile: dir + "/maps/m\(i).yaml", atomically: false, encoding: .utf8)
+        }
+        try "devices:\n  - maps/*.yaml\n".write(toFile: dir + "/kiln.yaml", atomically: false, encoding: .utf8)
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(path: dir + "/kiln.yaml") }
+        let atEntry = error?.diagnostics.filter {
+            $0.location == SourceLocation(file: dir + "/kiln.yaml", line: 2, column: 5)
+        }
+        #expect(
+            atEntry?.map(\.message) == [
+                "'maps/*.yaml' brings the gateway past 1000 device map files; a gateway loads at most 1000"
+            ])
+    }
+
     @Test func aConfigIsToldFromAMapByItsDevicesEntries() throws {
         let gateway = try ConfigLoader.load(
             yaml: "devices: [maps/*.yaml]\nrealtime: { policy: rr, priority: 10, lock_memory: true }\n",
