@@ -205,7 +205,7 @@ public struct TagConditioner: Sendable {
         }
         missedRun += 1
         if p.thermal { noiseFloor.gap() }
-        if missedRun >= Int(Self.stalePeriods) || Double(time - freshTime) * 1e-6 >= Self.stalePeriods * period {
+        if missedRun >= Int(Self.stalePeriods) || time.seconds(since: freshTime) >= Self.stalePeriods * period {
             return staleReading()
         }
         return ConditionedReading(value: lastUsable, status: .good, projected: lastProjected)
@@ -245,10 +245,10 @@ public struct TagConditioner: Sendable {
 
     @inline(__always)
     mutating func accept(_ y: Double, at time: Int64) {
-        let dt = max(time - filterTime, 0)
+        let dt = max(time.elapsed(since: filterTime), 0)
         if dt != stepDt {
             stepDt = dt
-            let delta = Double(dt - baseDt) * 1e-6
+            let delta = dt.seconds(since: baseDt)
             if baseDt >= 0, abs(delta) <= LagStep.advanceLimit * p.tau {
                 step = baseStep.advanced(by: delta, tau: p.tau, modeTime: p.modeTime)
             } else {
