@@ -42,7 +42,7 @@ public struct StepResponseFit: Sendable {
                 "no step response in the trace: the fitted step (\(format(step))) is within five noise floors "
                     + "(\(format(noise))); record the reading across a change of heat input"
             case .beyondRange:
-                "the fitted levels or rate are beyond the range of a 64-bit float; the readings are not a step response"
+                "the fitted step or rate does not fit in a 64-bit float (readings near ±1.8e308); record the reading in units that keep it smaller"
             }
         }
 
@@ -98,8 +98,8 @@ public struct StepResponseFit: Sendable {
     }
 
     /// The affine map between readings and the scaled levels the fit works in: a power of two
-    /// brings the largest reading to at most 1 (exact), the middle of the range moves to 0, and
-    /// another power of two spreads what remains to about ±1.
+    /// brings the largest reading below 2 (exactly), the middle of the range moves to 0, and
+    /// another power of two spreads what remains to within ±2.
     struct Levels {
         var outer = 1.0
         var middle = 0.0
@@ -108,10 +108,10 @@ public struct StepResponseFit: Sendable {
         init(_ values: [Double]) {
             guard let low = values.min(), let high = values.max() else { return }
             let largest = max(abs(low), abs(high))
-            if largest > 0 { outer = Self.powerOfTwo(atLeast: largest) }
+            if largest > 0 { outer = Self.powerOfTwo(below: largest) }
             middle = (low / outer + high / outer) / 2
             let spread = (high / outer - low / outer) / 2
-            if spread > 0 { inner = Self.powerOfTwo(atLeast: spread) }
+            if spread > 0 { inner = Self.powerOfTwo(below: spread) }
         }
 
         /// Reading units per scaled unit.
@@ -121,9 +121,10 @@ public struct StepResponseFit: Sendable {
 
         func value(_ scaled: Double) -> Double { (scaled * inner + middle) * outer }
 
-        static func powerOfTwo(atLeast x: Double) -> Double {
-            let p = Double(sign: .plus, exponent: x.exponent, significand: 1)
-            return p < x ? 2 * p : p
+        /// The power of two at or just below `x` (so `x` over it lies in [1, 2)): twice that
+        /// would overflow for the largest doubles.
+        static func powerOfTwo(below x: Double) -> Double {
+            Double(sign: .plus, exponent: x.exponent, significand: 1)
         }
     }
 
