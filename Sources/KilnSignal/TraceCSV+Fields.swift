@@ -73,6 +73,11 @@ extension TraceCSV {
         /// A decimal number (`21.5`, `-.5`, `3.`, `1e-3`, an optional sign) or `nan`, `inf`,
         /// `infinity` in any case with an optional sign; nothing else, not a byte more.
         static func number(_ b: UnsafeBufferPointer<UInt8>) -> Number {
+            number(b, text: String(decoding: b, as: UTF8.self))
+        }
+
+        /// ``number(_:)`` of `b`, whose text (`b` decoded) the caller has made already.
+        static func number(_ b: UnsafeBufferPointer<UInt8>, text: String) -> Number {
             var i = 0
             if i < b.count, b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+") { i += 1 }
             if i < b.count, b[i] | 0x20 == UInt8(ascii: "n") || b[i] | 0x20 == UInt8(ascii: "i") {
@@ -102,7 +107,7 @@ extension TraceCSV {
             guard i == b.count else { return .invalid }
             // Only ASCII digits, signs, a dot and an exponent remain: Double's own parser rounds
             // them correctly, and cannot stop early at a NUL.
-            guard let value = Double(String(decoding: b, as: UTF8.self)) else { return .invalid }
+            guard let value = Double(text) else { return .invalid }
             return value.isFinite ? .number(value) : .outOfRange
         }
 

@@ -180,9 +180,9 @@ extension TraceCSV {
             guard !valueBytes.isEmpty else {
                 return Row(line: lineNumber, time: time, timeText: written, valueText: nil, value: nil)
             }
-            switch Field.number(valueBytes) {
+            let valueText = Field.text(0..<valueBytes.count, valueBytes)
+            switch Field.number(valueBytes, text: valueText) {
             case .number(let value):
-                let valueText = Field.text(0..<valueBytes.count, valueBytes)
                 return Row(line: lineNumber, time: time, timeText: written, valueText: valueText, value: value)
             case .outOfRange:
                 let valueText = Field.shown(0..<valueBytes.count, valueBytes)
