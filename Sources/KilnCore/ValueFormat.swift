@@ -40,6 +40,9 @@ public enum ValueFormat {
     /// values and integers read as ``Value/format(_:)`` writes them.
     static func float32(_ d: Double) -> String {
         let f = Float(d)
+        // Beyond Float's range the value did not come from a float32 register: print it whole
+        // rather than as Float's infinity.
+        guard f.isFinite else { return Value.format(d) }
         let magnitude = abs(f)
         if magnitude >= 1e-4, magnitude < 16_777_216, f != f.rounded() { return f.description }
         return Value.format(Double(f.description) ?? d)
@@ -53,7 +56,10 @@ public enum ValueFormat {
         let digits = significantDigits(tag.type)
         _ = withVaList([digits, d]) { vsnprintf(&buffer, 40, "%.*g", $0) }
         let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        return Value.format(Double(text) ?? d)
+        // Rounded to the register's digits, a value near Double's limit can round past it
+        // (1.797693135e308 is infinite): then it prints with all its digits.
+        guard let rounded = Double(text), rounded.isFinite else { return Value.format(d) }
+        return Value.format(rounded)
     }
 }
 

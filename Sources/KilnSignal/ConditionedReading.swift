@@ -31,6 +31,9 @@ public enum ConditioningReason: Sendable, Hashable {
     /// The unscaled value is the tag's sentinel at this index.
     case sentinel(Int)
     case outOfRange
+    /// Beyond ±``TagConditioner/largestThermalReading``: no physical reading, and more than the
+    /// thermal filter's arithmetic (squares of differences) can carry.
+    case beyondFilterRange
     case spike
     case rate
     case stuck
@@ -67,6 +70,7 @@ final class ReasonTexts: Sendable {
         case .notANumber: "not a number"
         case .sentinel(let i): i < sentinels.count ? sentinels[i] : "sentinel value (no reading)"
         case .outOfRange: range
+        case .beyondFilterRange: "beyond ±1e100: not a physical reading, the thermal filter cannot take it"
         case .spike: "spike: a step faster than max_rate, rejected"
         case .rate: "rate above max_rate persists"
         case .stuck: stuck

@@ -26,10 +26,13 @@ public struct StepResponseFit: Sendable {
     public var count: Int
     /// True when τ came out at the edge of what the trace can show (too short to settle).
     public var atSearchLimit: Bool
+    /// Why the trace cannot fully support this fit (see ``Warning``); empty for a good trace.
+    public var warnings: [Warning] = []
 
     public enum FitError: Error, Sendable, Hashable, CustomStringConvertible {
         case tooFewReadings(Int)
         case noStep(step: Double, noise: Double)
+        case beyondRange
 
         public var description: String {
             switch self {
@@ -38,6 +41,8 @@ public struct StepResponseFit: Sendable {
             case .noStep(let step, let noise):
                 "no step response in the trace: the fitted step (\(format(step))) is within five noise floors "
                     + "(\(format(noise))); record the reading across a change of heat input"
+            case .beyondRange:
+                "the fitted step or rate does not fit in a 64-bit float (readings near ±1.8e308); record the reading in units that keep it smaller"
             }
         }
 
@@ -47,18 +52,80 @@ public struct StepResponseFit: Sendable {
     /// Readings the fit left out as outliers (spikes), beyond six robust standard deviations.
     public var outliers: Int
 
-    /// Fits `times` (seconds) and `values` (same count, in time order); readings further than
-    /// six robust standard deviations from a first fit (spikes) are left out of the second.
+    /// Fits `times` (seconds) and `values` (same count, in time order; pairs with a non-finite
+    /// time or value are left out); readings further than six robust standard deviations from a
+    /// first fit (spikes) are left out of the second.
+    ///
+    /// The levels are fitted scaled to about ±1 around their middle, so readings of any finite
+    /// size (1e300 as well as 1e-300) fit without overflow or lost precision.
+    ///
+    /// - Throws: ``FitError/tooFewReadings(_:)``, ``FitError/noStep(step:noise:)``, or
+    ///   ``FitError/beyondRange`` when the fitted levels or rate do not fit in a Double.
     public init(times: [Double], values: [Double]) throws(FitError) {
-        var fit = try StepResponseFit(leastSquares: times, values)
-        let residuals = zip(times, values).map { abs($1 - fit.model($0)) }
-        let robust = 1.4826 * Self.median(residuals)
-        let keep = residuals.indices.filter { residuals[$0] <= 6 * max(robust, 1e-300) }
-        if keep.count < residuals.count, keep.count >= 10 {
-            fit = try StepResponseFit(leastSquares: keep.map { times[$0] }, keep.map { values[$0] })
+        var t: [Double] = []
+        var y: [Double] = []
+        for (time, value) in zip(times, values) where time.isFinite && value.isFinite {
+            t.append(time)
+            y.append(value)
         }
-        fit.outliers = min(times.count, values.count) - fit.count
+        let levels = Levels(y)
+        let scaled = y.map(levels.scaled)
+        var fit: StepResponseFit
+        do {
+            fit = try StepResponseFit(leastSquares: t, scaled)
+            let residuals = zip(t, scaled).map { abs($1 - fit.model($0)) }
+            let robust = 1.4826 * Self.median(residuals)
+            let keep = residuals.indices.filter { residuals[$0] <= 6 * max(robust, 1e-300) }
+            if keep.count < residuals.count, keep.count >= 10 {
+                fit = try StepResponseFit(leastSquares: keep.map { t[$0] }, keep.map { scaled[$0] })
+            }
+        } catch .noStep(let step, let noise) {
+            throw .noStep(step: step * levels.unit, noise: noise * levels.unit)
+        } catch {
+            throw error
+        }
+        fit.outliers = t.count - fit.count
+        fit.initial = levels.value(fit.initial)
+        fit.final = levels.value(fit.final)
+        fit.noise *= levels.unit
+        fit.maxRate *= levels.unit
+        fit.maxRateError *= levels.unit
+        fit.warnings = fit.warnings.map { $0.scaled(by: levels.unit) }
+        guard fit.initial.isFinite, fit.final.isFinite, fit.noise.isFinite, fit.maxRate.isFinite else {
+            throw .beyondRange
+        }
         self = fit
+    }
+
+    /// The affine map between readings and the scaled levels the fit works in: a power of two
+    /// brings the largest reading below 2 (exactly), the middle of the range moves to 0, and
+    /// another power of two spreads what remains to within ±2.
+    struct Levels {
+        var outer = 1.0
+        var middle = 0.0
+        var inner = 1.0
+
+        init(_ values: [Double]) {
+            guard let low = values.min(), let high = values.max() else { return }
+            let largest = max(abs(low), abs(high))
+            if largest > 0 { outer = Self.powerOfTwo(below: largest) }
+            middle = (low / outer + high / outer) / 2
+            let spread = (high / outer - low / outer) / 2
+            if spread > 0 { inner = Self.powerOfTwo(below: spread) }
+        }
+
+        /// Reading units per scaled unit.
+        var unit: Double { outer * inner }
+
+        func scaled(_ y: Double) -> Double { (y / outer - middle) / inner }
+
+        func value(_ scaled: Double) -> Double { (scaled * inner + middle) * outer }
+
+        /// The power of two at or just below `x` (so `x` over it lies in [1, 2)): twice that
+        /// would overflow for the largest doubles.
+        static func powerOfTwo(below x: Double) -> Double {
+            Double(sign: .plus, exponent: x.exponent, significand: 1)
+        }
     }
 
     /// The fitted response at `t` seconds.
@@ -155,6 +222,7 @@ public struct StepResponseFit: Sendable {
             maxRate
             * ((levelError / stepSize) * (levelError / stepSize) + (tauError / tau) * (tauError / tau))
             .squareRoot()
+        warnings = Self.warnings(t, y, before: before, step: step, tau: tau, noise: noise, size: final - initial)
     }
 
     /// The levels that best fit a step at `step` with time constant `tau`, and the squared error.
@@ -245,10 +313,16 @@ public struct StepResponseFit: Sendable {
         return inv
     }
 
-    /// Three significant digits, no exponent for everyday magnitudes.
+    /// Three significant digits, no exponent for everyday magnitudes (10⁻⁶ up to 10¹⁵), an
+    /// exponent beyond them.
     public static func format(_ v: Double) -> String {
         guard v.isFinite, v != 0 else { return v == 0 ? "0" : "\(v)" }
         let magnitude = Int(floor(log10(abs(v))))
+        guard (-6...14).contains(magnitude) else {
+            var buffer = [CChar](repeating: 0, count: 32)
+            _ = withVaList([v]) { vsnprintf(&buffer, 32, "%.3g", $0) }
+            return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        }
         let decimals = max(0, 2 - magnitude)
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }

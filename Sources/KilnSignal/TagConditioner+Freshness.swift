@@ -3,12 +3,12 @@ extension TagConditioner {
     /// a stalled poller or a dropped batch, which only a sweep by the clock can notice.
     public func isOverdue(at time: Int64) -> Bool {
         guard let rowTime else { return false }
-        return Double(time - rowTime) * 1e-6 >= Self.stalePeriods * period
+        return time.seconds(since: rowTime) >= Self.stalePeriods * period
     }
 
     /// Whether a poll period has passed between `earlier` and `time`.
     public func isPeriodOver(since earlier: Int64, at time: Int64) -> Bool {
-        Double(time - earlier) * 1e-6 >= period
+        time.seconds(since: earlier) >= period
     }
 
     /// The poll period staleness counts in: the configured one, or the typical (median of the
@@ -27,7 +27,7 @@ extension TagConditioner {
         if let rowTime, time > rowTime {
             interval2 = interval1
             interval1 = interval0
-            interval0 = time - rowTime
+            interval0 = time.elapsed(since: rowTime)
             intervals += 1
         }
         rowTime = time

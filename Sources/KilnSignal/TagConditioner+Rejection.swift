@@ -10,7 +10,7 @@ extension TagConditioner {
     @inline(__always)
     mutating func isOutlier(_ y: Double, at time: Int64) -> Bool {
         if gateIsOpen { return false }
-        let since = Double(max(time - filterTime, 0)) * 1e-6
+        let since = max(time.seconds(since: filterTime), 0)
         let step = abs(y - filter.x)
         // The filter's own spread first; Hampel's scale (a median) only when that says outlier.
         let spread = gateVariance(filter)
@@ -40,7 +40,7 @@ extension TagConditioner {
     @inline(__always)
     mutating func slippedSpikeBefore(_ y: Double, at time: Int64) -> Bool {
         guard lastWasStretch else { return false }
-        let since = Double(max(time - previousTime, 0)) * 1e-6
+        let since = max(time.seconds(since: previousTime), 0)
         return !exceedsGate(abs(y - previousFilter.x), since: since, variance: gateVariance(previousFilter))
     }
 
@@ -51,7 +51,7 @@ extension TagConditioner {
         rejected += 1
         let tolerance = Self.spikeDeviations * (2 * variance * noiseExcess).squareRoot() + p.quantum
         if candidateCount > 0,
-            abs(y - candidateLast) <= p.maxRate * Double(time - candidateLastTime) * 1e-6 + tolerance
+            abs(y - candidateLast) <= p.maxRate * time.seconds(since: candidateLastTime) + tolerance
         {
             candidateCount += 1
         } else {
@@ -66,7 +66,7 @@ extension TagConditioner {
                 value: lastUsable, status: .uncertainSensorNotAccurate, fault: .spike, projected: lastProjected,
                 reason: .spike)
         }
-        let span = Double(candidateLastTime - candidateFirstTime) * 1e-6
+        let span = candidateLastTime.seconds(since: candidateFirstTime)
         if candidateCount >= Self.reacquireReadings,
             abs(candidateLast - candidateFirst) <= p.maxRate * span + tolerance
         {

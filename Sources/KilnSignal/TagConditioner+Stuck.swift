@@ -42,7 +42,7 @@ extension TagConditioner {
     @inline(__always)
     func stuckFor(at time: Int64) -> Double? {
         guard p.stuck > 0, moved else { return nil }
-        let flat = Double(time - changeTime) * 1e-6
+        let flat = time.seconds(since: changeTime)
         guard flat >= p.stuck else { return nil }
         if flatCount >= p.flatSamplesForNoise { return flat }
         let expected = abs(flatGap) * -expm1(-flat / p.tau)

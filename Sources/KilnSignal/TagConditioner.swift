@@ -148,6 +148,7 @@ public struct TagConditioner: Sendable {
             lastUsable = reading
             return ConditionedReading(value: reading, status: .good)
         }
+        guard abs(reading) <= Self.largestThermalReading else { return withheld(.range, .beyondFilterRange) }
         let learning = gateIsOpen
         if noiseFloor.add(reading) { noiseFloorChanged() }
         // Without a configured noise floor the filter starts over once the readings have shown
@@ -205,7 +206,7 @@ public struct TagConditioner: Sendable {
         }
         missedRun += 1
         if p.thermal { noiseFloor.gap() }
-        if missedRun >= Int(Self.stalePeriods) || Double(time - freshTime) * 1e-6 >= Self.stalePeriods * period {
+        if missedRun >= Int(Self.stalePeriods) || time.seconds(since: freshTime) >= Self.stalePeriods * period {
             return staleReading()
         }
         return ConditionedReading(value: lastUsable, status: .good, projected: lastProjected)
@@ -245,10 +246,10 @@ public struct TagConditioner: Sendable {
 
     @inline(__always)
     mutating func accept(_ y: Double, at time: Int64) {
-        let dt = max(time - filterTime, 0)
+        let dt = max(time.elapsed(since: filterTime), 0)
         if dt != stepDt {
             stepDt = dt
-            let delta = Double(dt - baseDt) * 1e-6
+            let delta = dt.seconds(since: baseDt)
             if baseDt >= 0, abs(delta) <= LagStep.advanceLimit * p.tau {
                 step = baseStep.advanced(by: delta, tau: p.tau, modeTime: p.modeTime)
             } else {
@@ -294,6 +295,13 @@ public struct TagConditioner: Sendable {
         let x = filter.x
         let reach = p.maxRate * p.tau
         let projected = min(max(filter.u, x - reach), x + reach)
+        guard x.isFinite, projected.isFinite else {
+            // Cannot happen with readings within largestThermalReading; were it to, the filter
+            // would never recover, so it starts over with the next reading and this one is Bad,
+            // never a Good NaN.
+            started = false
+            return withheld(.range, .notANumber)
+        }
         lastUsable = x
         lastProjected = projected
         return ConditionedReading(value: x, status: .good, projected: projected)
@@ -322,6 +330,9 @@ public struct TagConditioner: Sendable {
     static let innovationMemory = 0.02
     /// Poll periods without a fresh reading beyond which the value is stale.
     static let stalePeriods = 3.0
+    /// The largest magnitude a thermal tag's filter takes: far beyond any physical reading, and
+    /// far enough below Double's limit that the filter's squares of differences stay finite.
+    public static let largestThermalReading = 1e100
 }
 
 /// The part of a tag's conditioning state that only tags with a thermal model use.

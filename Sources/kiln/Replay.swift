@@ -9,12 +9,16 @@ extension KilnCommand {
             abstract: "Run a recorded trace through a tag's conditioning.",
             discussion: """
                 The trace is CSV with a header naming `ts` and `value` (`ts` as RFC 3339 or Unix \
-                seconds with a fraction; an empty value is a missed poll), engineering values as the \
-                tag reads them. Prints one row per input row, `ts,raw,value,status,fault`: the \
-                timestamp as given, the reading, the conditioned value (empty when withheld), the \
-                OPC UA status name and the fault class (none, comm, range, spike, rate, stuck, \
-                stale). With --json, one object per line with those keys. Exits 1 on usage, \
-                configuration or trace errors.
+                seconds with a fraction, from 1970 to 9999, increasing from row to row; an empty \
+                value is a missed poll, NaN or inf a reading that is not a number), engineering \
+                values as the tag reads them. Prints one row per input row, \
+                `ts,raw,value,status,fault`: the timestamp as given, the reading, the conditioned \
+                value (empty when withheld), the OPC UA status name and the fault class (none, comm, \
+                range, spike, rate, stuck, stale). With --json, one object per line with those keys \
+                (`raw` and `value` null when missing, withheld or not a number). A line that does \
+                not parse, a timestamp out of range, repeated or going back stops the replay with \
+                `FILE:LINE: error:` after the rows before it. Exits 1 on usage, configuration or \
+                trace errors.
                 """
         )
 
@@ -33,24 +37,37 @@ extension KilnCommand {
         func run() async throws {
             let config = try loadConfiguration(file)
             let tagConfig = try find(tag, in: config)
-            let trace = try loadTrace(input)
             var conditioner = TagConditioner(tag: tagConfig)
-            var out = json ? "" : "ts,raw,value,status,fault\n"
-            out.reserveCapacity(trace.rows.count * 64)
-            for row in trace.rows {
+            // The CSV header goes out with the first row (or at the end of a trace with none), so a
+            // trace that fails on its own header prints nothing.
+            var out = ""
+            var headerDone = json
+            out.reserveCapacity(1 << 17)
+            // Rows are conditioned and printed as the trace is read: memory stays flat for any length.
+            // A bad line stops the replay there; the rows before it are still printed.
+            defer {
+                print(out, terminator: "")
+                flushOutput()
+            }
+            try readTrace(input) { row in
+                if !headerDone {
+                    out += "ts,raw,value,status,fault\n"
+                    headerDone = true
+                }
                 let result: ConditionedReading
                 if let value = row.value {
                     result = conditioner.condition(reading: value, unscaled: tagConfig.unscaled(value), at: row.time)
                 } else {
                     result = conditioner.missed(at: row.time)
                 }
-                let value = result.value.map { ValueFormat.text(.double($0), tag: tagConfig) }
                 if json {
+                    let value = ValueFormat.json(result.value.map(Value.double), tag: tagConfig)
                     out +=
                         "{\"ts\": \(Self.jsonTime(row.timeText)), \"raw\": \(row.value.map(Self.jsonNumber) ?? "null")"
-                    out += ", \"value\": \(value ?? "null"), \"status\": \"\(result.status.name)\""
+                    out += ", \"value\": \(value), \"status\": \"\(result.status.name)\""
                     out += ", \"fault\": \"\(result.fault.rawValue)\"}\n"
                 } else {
+                    let value = result.value.map { ValueFormat.text(.double($0), tag: tagConfig) }
                     out += "\(row.timeText),\(row.valueText ?? ""),\(value ?? ""),\(result.status.name),"
                     out += "\(result.fault.rawValue)\n"
                 }
@@ -59,8 +76,7 @@ extension KilnCommand {
                     out = ""
                 }
             }
-            print(out, terminator: "")
-            flushOutput()
+            if !headerDone { out += "ts,raw,value,status,fault\n" }
         }
 
         /// The tag named `DEVICE/TAG`; an unknown or non-numeric one is a usage error.

@@ -51,4 +51,35 @@ struct StepResponseFitTests {
     func threeSignificantDigits(_ value: Double, _ text: String) {
         #expect(StepResponseFit.format(value) == text)
     }
+
+    /// The fit works on scaled levels: the same step at 1e-300 or 1e300 times the size gives the
+    /// same τ, and levels, rate and noise scaled by the same factor.
+    @Test(arguments: [1e-300, 1e-6, 1e6, 1e300])
+    func anyFiniteScaleFitsTheSame(_ scale: Double) throws {
+        let trace = Signal.stepResponse(tau: 90, interval: 1, from: 20, to: 82, taus: 7, noise: 0.15, seed: 55)
+        let points = trace.points.filter { $0.reading != nil }
+        let base = try StepResponseFit(times: points.map(\.seconds), values: points.map { $0.reading! })
+        let scaled = try StepResponseFit(times: points.map(\.seconds), values: points.map { $0.reading! * scale })
+        #expect(abs(scaled.tau - base.tau) < 1e-6 * base.tau)
+        #expect(abs(scaled.maxRate / scale - base.maxRate) < 1e-6 * base.maxRate)
+        #expect(abs(scaled.initial / scale - base.initial) < 1e-6 * abs(base.initial))
+        #expect(abs(scaled.noise / scale - base.noise) < 1e-6 * base.noise)
+        #expect(scaled.warnings.isEmpty && base.warnings.isEmpty)
+    }
+
+    @Test func warningsNameWhatTheTraceLacks() throws {
+        let trace = Signal.stepResponse(tau: 60, interval: 1, from: 20, to: 80, taus: 2, noise: 0.1, seed: 56)
+        let points = trace.points.filter { $0.reading != nil && $0.seconds >= 62 }
+        let fit = try StepResponseFit(times: points.map(\.seconds), values: points.map { $0.reading! })
+        #expect(fit.warnings.contains { if case .noBaseline = $0 { true } else { false } })
+        #expect(fit.warnings.contains { if case .shortSettling = $0 { true } else { false } })
+    }
+
+    @Test(arguments: [
+        (1.797e308, "1.8e+308"), (-2.5e-300, "-2.5e-300"), (9.3e18, "9.3e+18"), (1e-7, "1e-07"),
+        (Double.infinity, "inf"),
+    ])
+    func formatHasNoLimit(_ value: Double, _ text: String) {
+        #expect(StepResponseFit.format(value) == text)
+    }
 }

@@ -33,9 +33,22 @@ struct TraceCSVTests {
         #expect(TraceCSV.timestamp(text) == nil)
     }
 
-    @Test func theLargestTimestampThatFitsStillParses() {
-        #expect(TraceCSV.timestamp("9223372036854.775807") == Int64.max)
-        #expect(TraceCSV.timestamp("-9223372036854.775807") == -Int64.max)
+    @Test func timesRunFrom1970ToTheYear9999() {
+        #expect(TraceCSV.timestamp("0") == 0)
+        #expect(TraceCSV.timestamp("253402300799.999999") == TraceCSV.timeRange.upperBound)
+        #expect(TraceCSV.timestamp("9999-12-31T23:59:59.999999Z") == TraceCSV.timeRange.upperBound)
+        #expect(TraceCSV.timestamp("1970-01-01T00:00:00Z") == 0)
+    }
+
+    @Test(
+        arguments: [
+            "-1", "-0.000001", "253402300800", "9223372036854.775807", "-9223372036854.775807",
+            "1969-12-31T23:59:59.999999Z", "1970-01-01T00:30:00+01:00", "9999-12-31T23:00:00-05:00",
+            "0000-01-01T00:00:00Z",
+            "99999999999999999999999999999999",
+        ])
+    func timesOutsideTheRangeAreRejected(_ text: String) {
+        #expect(TraceCSV.timestamp(text) == nil)
     }
 
     @Test func extraColumnsQuotesCarriageReturnsAndCommentsAreFine() throws {
@@ -49,7 +62,20 @@ struct TraceCSVTests {
             ("time,value\n1,2\n", 1, "expected a header naming the columns 'ts' and 'value', found 'time,value'"),
             ("ts,value\n1,2\n2,abc\n", 3, "value 'abc' is not a number"),
             ("ts,value\n1,2\nnoon,3\n", 3, "'noon' is not a timestamp (RFC 3339, or Unix seconds with a fraction)"),
-            ("ts,value\n5,2\n4,3\n", 3, "timestamp '4' is earlier than the line before"),
+            ("ts,value\n5,2\n4,3\n", 3, "timestamp '4' is earlier than line 2's '5'; timestamps must increase"),
+            (
+                "ts,value\n5,2\n\n5,3\n", 4,
+                "timestamp '5' repeats line 2's; every row needs a later time than the one before"
+            ),
+            (
+                "ts,value\n1,2\n-5,3\n", 3,
+                "timestamp '-5' is out of range: a trace's times lie in the years 1970 to 9999"
+            ),
+            (
+                "ts,value\n1,2\n10000-01-01T00:00:00Z,3\n", 3,
+                "'10000-01-01T00:00:00Z' is not a timestamp (RFC 3339, or Unix seconds with a fraction)"
+            ),
+            ("ts,value\n1,2\n,3\n", 3, "the timestamp is empty"),
             ("ts,value\n1\n", 2, "expected 2 columns, found 1"),
             ("", 1, "empty trace: no header"),
         ] as [(String, Int, String)])
