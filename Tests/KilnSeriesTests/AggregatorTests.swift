@@ -181,9 +181,11 @@ struct AggregatorTests {
         var wide = Aggregator(from: .min, to: .max, every: .max, aggregates: [.count])
         wide.add(p(0, 1))
         let rows = wide.finish()
-        #expect(rows.map(\.start) == [.min, -1, .max - 1])
-        #expect(rows.map(\.end) == [-1, .max - 1, .max])
-        #expect(rows.map { $0[.count] } == [0, 1, 0])
+        // Buckets at multiples of .max since the epoch: the first clipped at .min.
+        #expect(rows.map(\.start) == [.min, -.max, 0])
+        #expect(rows.map(\.end) == [-.max, 0, .max])
+        #expect(rows.map(\.bucket) == [.min, -.max, 0])
+        #expect(rows.map { $0[.count] } == [0, 0, 1])
     }
 
     @Test func onlyTheRequestedAggregatesAreComputed() {
