@@ -93,7 +93,9 @@ public struct Aggregator: Sendable {
         }
         close(before: point.time, next: next)
         guard index < intervalCount else { return }
-        if current == nil { current = IntervalAccumulator(bucket: bucket(index), start: start(index), end: end(index), held: held) }
+        if current == nil {
+            current = IntervalAccumulator(bucket: bucket(index), start: start(index), end: end(index), held: held)
+        }
         current!.add(next, after: held)
         held = next
     }

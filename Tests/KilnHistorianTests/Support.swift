@@ -102,14 +102,18 @@ func sample(_ tag: Int, _ time: Int64, _ value: Value?, raw: Value? = nil, statu
     Sample(device: 0, tag: tag, value: value, raw: raw ?? value, status: status, timestamp: time)
 }
 
-/// Writes `batches` through a real writer into the file at `path` and stops it.
+/// Writes `batches` through a real writer into the file at `path` and stops it. `now` is the
+/// writer's wall clock (when its run starts and stops); the real clock when nil.
 @discardableResult
 func writeThroughWriter(
     _ path: String, tags: [[TagDescriptor]] = testTags(), filters: [[TagHistorianConfig?]] = [],
-    batches: [[Sample]], options: HistorianWriter.Options = HistorianWriter.Options()
+    batches: [[Sample]], options: HistorianWriter.Options = HistorianWriter.Options(),
+    now: (@Sendable () -> Int64)? = nil
 ) throws -> HistorianStatistics {
     let store = try SQLiteStore(path: path)
-    let writer = HistorianWriter(store: store, tags: tags, filters: filters, options: options, logger: quietLogger)
+    let writer = HistorianWriter(
+        store: store, tags: tags, filters: filters, options: options, logger: quietLogger,
+        now: now ?? WriterClock.wallMicroseconds)
     try writer.start()
     for batch in batches { writer.submitWaiting(batch) }
     writer.stop()

@@ -335,7 +335,8 @@ public final class HistoryReader: @unchecked Sendable {
         }
         if let outside = points.first(where: { $0.time < start || $0.time >= end }) {
             throw damaged(
-                "a point's time (\(outside.time) µs) lies outside the block's hour; is its time column (blocks.times) lost?")
+                "a point's time (\(outside.time) µs) lies outside the block's hour; is its time column (blocks.times) lost?"
+            )
         }
         return points
     }

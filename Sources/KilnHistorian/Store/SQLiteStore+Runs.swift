@@ -4,7 +4,8 @@ extension SQLiteStore {
     public func openRun(now: Int64) throws(HistorianError) -> [RunRecord] {
         do {
             try connection.execute("BEGIN IMMEDIATE")
-            let open = try connection.prepare(#"SELECT id, start, first, last FROM runs WHERE "end" IS NULL ORDER BY id"#)
+            let open = try connection.prepare(
+                #"SELECT id, start, first, last FROM runs WHERE "end" IS NULL ORDER BY id"#)
             var closed: [RunRecord] = []
             while try open.step() {
                 let start = open.int64(1)
@@ -12,7 +13,8 @@ extension SQLiteStore {
                 let last = open.isNull(3) ? nil : open.int64(3)
                 // Nothing after the last commit was stored: the run covers no further.
                 closed.append(
-                    RunRecord(id: open.int64(0), start: start, end: last ?? start, first: first, last: last, ended: "crash"))
+                    RunRecord(
+                        id: open.int64(0), start: start, end: last ?? start, first: first, last: last, ended: "crash"))
             }
             let close = try connection.prepare(#"UPDATE runs SET "end" = ?2, ended = 'crash' WHERE id = ?1"#)
             let gap = try connection.prepare(#"INSERT INTO gaps (start, "end", lost, reason) VALUES (?1, ?2, -1, ?3)"#)
@@ -37,7 +39,8 @@ extension SQLiteStore {
             insert.reset()
             try connection.execute("COMMIT")
             let update = try connection.prepare(
-                "UPDATE runs SET first = min(coalesce(first, ?2), ?2), last = max(coalesce(last, ?3), ?3) WHERE id = ?1")
+                "UPDATE runs SET first = min(coalesce(first, ?2), ?2), last = max(coalesce(last, ?3), ?3) WHERE id = ?1"
+            )
             run = (id, update)
             return closed
         } catch let error as SQLiteError {
