@@ -8,12 +8,6 @@ import Testing
 /// Time the historian did not cover — between runs, after the last sample, a full disk, the
 /// future — exports as BadNoData with no value, never Good.
 struct CoverageTests {
-    /// A writer clock that reads `start` when the run opens and `stop` from then on.
-    func clock(start: Int64, stop: Int64) -> @Sendable () -> Int64 {
-        let calls = Atomic<Int>(0)
-        return { calls.add(1, ordering: .relaxed).oldValue == 0 ? start : stop }
-    }
-
     /// supply_temp every 10 s over [from, to] (both included), value 50 + minutes.
     func samples(from: Int64, to: Int64) -> [[Sample]] {
         let step = Int(10 * second)
@@ -27,10 +21,10 @@ struct CoverageTests {
         let db = dir.file("runs.db")
         try writeThroughWriter(
             db, batches: samples(from: jan1, to: jan1 + 600 * second),
-            now: clock(start: jan1, stop: jan1 + 750_000_000))
+            now: runClock(start: jan1, stop: jan1 + 750_000_000))
         try writeThroughWriter(
             db, batches: samples(from: jan1 + 2400 * second, to: jan1 + 3000 * second),
-            now: clock(start: jan1 + 2400 * second, stop: jan1 + 3000 * second))
+            now: runClock(start: jan1 + 2400 * second, stop: jan1 + 3000 * second))
         return db
     }
 
@@ -210,7 +204,7 @@ struct CoverageTests {
         #expect(try reader.connection.scalar("PRAGMA user_version") == 3)
         let runs = try reader.runs()
         #expect(runs.count == 1)
-        #expect(runs.first?.covered == jan1..<(jan1 + hour))
+        #expect(runs.first?.covered == [jan1..<(jan1 + hour), jan1..<(jan1 + hour)])
         #expect(runs.first?.ended == "migrated")
         // A file with no history migrates to no run.
         let empty = dir.file("empty.db")

@@ -55,7 +55,7 @@ struct RunGapTests {
         let now = WriterClock.wallMicroseconds()
         let from = runs[0].start - second
         let to = now + 10 * second
-        let covered = runs.map(\.covered)
+        let covered = runs.flatMap(\.covered)
         for path in ["boiler-1/supply_temp", "boiler-1/burner_on"] {
             let rows = try reader.aggregates(
                 of: reader.tag(path), from: from, to: to, every: 250_000, aggregates: [.last, .twa, .interpolated])

@@ -1,6 +1,7 @@
 import Foundation
 import KilnCore
 import Logging
+import Synchronization
 import Testing
 
 @testable import KilnHistorian
@@ -100,6 +101,13 @@ let hour: Int64 = 3_600_000_000
 
 func sample(_ tag: Int, _ time: Int64, _ value: Value?, raw: Value? = nil, status: StatusCode = .good) -> Sample {
     Sample(device: 0, tag: tag, value: value, raw: raw ?? value, status: status, timestamp: time)
+}
+
+/// A writer clock that reads `start` when the run opens and `stop` from then on, so that a
+/// history written at made-up times has a run around it (the real clock would put it in 2026-12).
+func runClock(start: Int64, stop: Int64) -> @Sendable () -> Int64 {
+    let calls = Atomic<Int>(0)
+    return { calls.add(1, ordering: .relaxed).oldValue == 0 ? start : stop }
 }
 
 /// Writes `batches` through a real writer into the file at `path` and stops it. `now` is the

@@ -13,11 +13,14 @@ public struct RunRecord: Sendable, Hashable {
     /// before schema 3), nil while open.
     public var ended: String?
 
-    /// The time the run covers: from its start (or its first sample, if earlier) to its end, or
-    /// to its last committed sample while it is open.
-    public var covered: Range<Int64> {
-        let lower = min(start, first ?? start)
-        return lower..<max(lower, end ?? last ?? start)
+    /// The time the run covers: from its start to its end (or, while it is open, to its last
+    /// committed sample), and the span of the samples it committed, when those carry other times
+    /// than the clock's (an import or a benchmark with times in the past): a run never covers
+    /// time after its last sample merely because it stopped later on the wall clock.
+    public var covered: [Range<Int64>] {
+        var out = [start..<max(start, end ?? last ?? start)]
+        if let first, let last, first < last { out.append(first..<last) }
+        return out
     }
 }
 
@@ -42,7 +45,7 @@ extension HistoryReader {
 
     /// The time the file covers: every run, less the gaps the writer recorded.
     public func coverage() throws(HistorianError) -> Coverage {
-        let covered = try runs().map(\.covered)
+        let covered = try runs().flatMap(\.covered)
         do {
             let s = try connection.prepare(#"SELECT start, "end" FROM gaps"#)
             var lost: [Range<Int64>] = []
