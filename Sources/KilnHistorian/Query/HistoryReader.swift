@@ -105,8 +105,7 @@ public final class HistoryReader: @unchecked Sendable {
         of tag: TagInfo, from: Int64, to: Int64, marking coverage: Coverage? = nil,
         _ body: (HistoryPoint) throws -> Void
     ) throws {
-        let marks = coverage?.uncoveredStarts(from: from, to: to) ?? []
-        var m = 0
+        var marks = UncoveredMarks(coverage?.uncoveredStarts(from: from, to: to) ?? [])
         let rows = try connection.prepare(
             "SELECT time, value, raw, status FROM samples WHERE tag = ?1 AND time >= ?2 AND time < ?3 ORDER BY time")
         rows.bind(1, tag.id)
@@ -115,36 +114,28 @@ public final class HistoryReader: @unchecked Sendable {
         var blocks = try BlockCursor(self, tag: tag, from: from, to: to)
         var row = try rows.step() ? HistoryReader.point(rows) : nil
         var blockPoint = try blocks.next()
-        /// Passes the marks before `time` (a stored point at `time` comes before a mark there).
-        func marksBefore(_ time: Int64) throws {
-            while m < marks.count, marks[m] < time {
-                try body(HistoryReader.uncovered(at: marks[m]))
-                m += 1
-            }
-        }
         while true {
             switch (row, blockPoint) {
             case (nil, nil):
-                try marksBefore(.max)
-                if m < marks.count { try body(HistoryReader.uncovered(at: marks[m])) }
+                try marks.pass(before: .max, to: body)
                 return
             case (let r?, nil):
-                try marksBefore(r.time)
+                if marks.next < r.time { try marks.pass(before: r.time, to: body) }
                 try body(r)
                 row = try rows.step() ? HistoryReader.point(rows) : nil
             case (nil, let b?):
-                try marksBefore(b.time)
+                if marks.next < b.time { try marks.pass(before: b.time, to: body) }
                 try body(b)
                 blockPoint = try blocks.next()
             case (let r?, let b?):
                 if b.time < r.time {
-                    try marksBefore(b.time)
+                    if marks.next < b.time { try marks.pass(before: b.time, to: body) }
                     try body(b)
                     blockPoint = try blocks.next()
                 } else {
                     // A raw row wins over a block point at the same time (it arrived later).
                     if b.time == r.time { blockPoint = try blocks.next() }
-                    try marksBefore(r.time)
+                    if marks.next < r.time { try marks.pass(before: r.time, to: body) }
                     try body(r)
                     row = try rows.step() ? HistoryReader.point(rows) : nil
                 }
@@ -339,6 +330,29 @@ public final class HistoryReader: @unchecked Sendable {
             )
         }
         return points
+    }
+}
+
+/// The places uncovered time begins in a range, passed between the stored points: a stored point
+/// comes before a mark of the same time.
+struct UncoveredMarks {
+    let times: [Int64]
+    var index = 0
+    /// The next mark's time; `.max` when none is left (a range never reaches `.max`).
+    var next: Int64
+
+    init(_ times: [Int64]) {
+        self.times = times
+        next = times.first ?? .max
+    }
+
+    /// Passes every mark before `time` to `body`.
+    mutating func pass(before time: Int64, to body: (HistoryPoint) throws -> Void) throws {
+        while next < time {
+            try body(HistoryReader.uncovered(at: next))
+            index += 1
+            next = index < times.count ? times[index] : .max
+        }
     }
 }
 
