@@ -18,7 +18,7 @@ extension KilnCommand {
                 with --every and --agg, one row per interval: ts,device,tag,<agg>...,status,good_fraction \
                 (status is the worst in the interval). Intervals are aligned to the clock: boundaries are \
                 multiples of --every since the Unix epoch (plus --offset), as TimescaleDB's time_bucket \
-                and InfluxDB's GROUP BY time() align them; ts is the interval's boundary, and the first \
+                and InfluxDB's GROUP BY time() align them; ts is the start of the bucket, and the first \
                 and last intervals hold only the part inside --from/--to. Time the historian did not \
                 cover (Kiln not running, after its last sample, a full disk, the future) is never Good: \
                 raw exports carry a row with no value and status BadNoData where it begins, and \
