@@ -1,6 +1,13 @@
-/// Aggregates a tag's points over fixed intervals `[from + k·every, from + (k+1)·every)`, the last
-/// one cut at `to`, streaming: rows come out as intervals complete, and memory stays constant
-/// whatever the range (as long as the caller drains).
+/// Aggregates a tag's points over fixed intervals aligned to the clock, streaming: rows come out
+/// as intervals complete, and memory stays constant whatever the range (as long as the caller
+/// pulls rows one at a time with ``nextCompleted()``).
+///
+/// Interval boundaries are `origin + k·every` for every integer k (`origin` 0: multiples of
+/// `every` since the Unix epoch, as TimescaleDB's `time_bucket` and InfluxDB's `GROUP BY time()`
+/// align them), so a rerun over another range gives the same buckets. The range `[from, to)`
+/// clips the first and the last bucket: a row covers only the part of its bucket inside the
+/// range (``AggregateRow/start`` and ``AggregateRow/end``), and is labelled by the bucket's
+/// start (``AggregateRow/bucket``), which may lie before `from`.
 ///
 /// Feed it, in time order:
 /// 1. at most one point before `from` — the last stored point before the range. Its value and
@@ -14,8 +21,10 @@
 ///
 /// A point's value and status hold until the next point. A point with a nil or NaN value counts
 /// for the status and the good fraction, not for the value aggregates, and no value is held after
-/// it. Time before the first known point is no data: not Good, no value. A point earlier than the
-/// one before it is ignored. See ``Aggregate`` and ``AggregateRow`` for each figure.
+/// it: a caller marks time with no data (not covered) by a point with no value and a Bad status
+/// where that time begins. Time before the first known point is no data: not Good, no value. A
+/// point earlier than the one before it is ignored. See ``Aggregate`` and ``AggregateRow`` for
+/// each figure.
 public struct Aggregator: Sendable {
     /// The range's start (inclusive), microseconds since the epoch.
     public let from: Int64
@@ -23,10 +32,15 @@ public struct Aggregator: Sendable {
     public let to: Int64
     /// The interval length, microseconds.
     public let every: Int64
+    /// A boundary: every boundary is `origin + k·every`.
+    public let origin: Int64
     /// The aggregates each row carries.
     public let aggregates: [Aggregate]
     /// How many intervals (rows) the range has.
     public let intervalCount: Int64
+    /// The start of the bucket that holds `from`: at or before `from`, later than `from - every`.
+    /// Wide, so that it never overflows for a range near the ends of Int64.
+    private let firstBoundary: Int128
 
     private enum Pending: Sendable {
         case row(AggregateRow)
@@ -46,16 +60,24 @@ public struct Aggregator: Sendable {
     ///   - from: the range's start (inclusive), microseconds since the epoch.
     ///   - to: the range's end (exclusive); no rows when not after `from`.
     ///   - every: the interval length in microseconds; no rows unless positive.
+    ///   - origin: a bucket boundary (microseconds since the epoch); 0 aligns buckets to
+    ///     multiples of `every` since the epoch.
     ///   - aggregates: the aggregates each row carries.
-    public init(from: Int64, to: Int64, every: Int64, aggregates: [Aggregate]) {
+    public init(from: Int64, to: Int64, every: Int64, origin: Int64 = 0, aggregates: [Aggregate]) {
         self.from = from
         self.to = to
         self.every = every
+        self.origin = origin
         self.aggregates = aggregates
         if to > from, every > 0 {
-            let span = UInt64(bitPattern: to &- from)
-            intervalCount = Int64(clamping: span / UInt64(every) + (span % UInt64(every) == 0 ? 0 : 1))
+            let step = Int128(every)
+            var phase = (Int128(from) - Int128(origin)) % step
+            if phase < 0 { phase += step }
+            firstBoundary = Int128(from) - phase
+            let span = Int128(to) - firstBoundary
+            intervalCount = Int64(clamping: (span + step - 1) / step)
         } else {
+            firstBoundary = Int128(from)
             intervalCount = 0
         }
     }
@@ -71,7 +93,9 @@ public struct Aggregator: Sendable {
         }
         close(before: point.time, next: next)
         guard index < intervalCount else { return }
-        if current == nil { current = IntervalAccumulator(start: start(index), end: end(index), held: held) }
+        if current == nil {
+            current = IntervalAccumulator(bucket: bucket(index), start: start(index), end: end(index), held: held)
+        }
         current!.add(next, after: held)
         held = next
     }
@@ -95,7 +119,8 @@ public struct Aggregator: Sendable {
                 pending[pendingHead] = .empty(first: first + 1, last: last, held: held, next: next)
             }
             return IntervalAccumulator.emptyRow(
-                start: start(first), end: end(first), held: held, next: next, aggregates: aggregates)
+                bucket: bucket(first), start: start(first), end: end(first), held: held, next: next,
+                aggregates: aggregates)
         }
     }
 
@@ -106,23 +131,33 @@ public struct Aggregator: Sendable {
         return rows
     }
 
-    /// Completes every remaining interval (no more points) and returns the rows not drained yet.
+    /// Ends the input: every remaining interval completes. Pull the rows with ``nextCompleted()``;
     /// `interpolated` is nil at the boundaries after the last point added.
-    public mutating func finish() -> [AggregateRow] {
+    public mutating func close() {
         close(before: .max, next: nil)
+    }
+
+    /// Completes every remaining interval (no more points) and returns the rows not drained yet,
+    /// all at once: for tests and short ranges. Export pulls them with ``close()`` and
+    /// ``nextCompleted()`` instead, one at a time.
+    public mutating func finish() -> [AggregateRow] {
+        close()
         return drainCompleted()
     }
 
     // MARK: - Intervals
 
-    /// The start of interval `k` (`from + k·every` fits, being at most `to`).
-    private func start(_ k: Int64) -> Int64 { from &+ k &* every }
+    /// The start of bucket `k`, unclipped, wide.
+    private func boundary(_ k: Int64) -> Int128 { firstBoundary + Int128(k) * Int128(every) }
 
-    /// The end of interval `k`: the next start, or `to` for the last.
-    private func end(_ k: Int64) -> Int64 {
-        let (next, overflow) = start(k).addingReportingOverflow(every)
-        return overflow ? to : Swift.min(next, to)
-    }
+    /// The label of interval `k`: its bucket's start (before `from` for a clipped first bucket).
+    private func bucket(_ k: Int64) -> Int64 { Int64(clamping: boundary(k)) }
+
+    /// The start of interval `k`: its bucket's start, or `from` for the first.
+    private func start(_ k: Int64) -> Int64 { Swift.max(from, bucket(k)) }
+
+    /// The end of interval `k`: the next bucket's start, or `to` for the last.
+    private func end(_ k: Int64) -> Int64 { Int64(clamping: Swift.min(boundary(k + 1), Int128(to))) }
 
     /// Completes every interval that ends at or before `time`; `next` is the point at `time`.
     private mutating func close(before time: Int64, next: HeldPoint?) {
@@ -134,7 +169,8 @@ public struct Aggregator: Sendable {
             pending.append(
                 .row(
                     IntervalAccumulator.emptyRow(
-                        start: start(index), end: end(index), held: held, next: next, aggregates: aggregates)))
+                        bucket: bucket(index), start: start(index), end: end(index), held: held, next: next,
+                        aggregates: aggregates)))
         }
         index += 1
         // The intervals wholly before `time` hold no point: one pending entry covers them all.
@@ -148,8 +184,7 @@ public struct Aggregator: Sendable {
     /// The last interval index whose end is at or before `time`.
     private func lastEnding(atOrBefore time: Int64) -> Int64 {
         if time >= to { return intervalCount - 1 }
-        // end(k) = from + (k+1)·every ≤ time  ⇔  k ≤ (time - from) / every - 1
-        let span = UInt64(bitPattern: time &- from)
-        return Int64(clamping: span / UInt64(every)) - 1
+        // end(k) = firstBoundary + (k+1)·every ≤ time  ⇔  k ≤ (time - firstBoundary) / every - 1
+        return Int64(clamping: (Int128(time) - firstBoundary) / Int128(every)) - 1
     }
 }

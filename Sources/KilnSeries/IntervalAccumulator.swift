@@ -22,6 +22,8 @@ struct HeldPoint: Sendable, Hashable {
 
 /// The running sums of one interval of an ``Aggregator``.
 struct IntervalAccumulator: Sendable {
+    /// The start of the interval's bucket (its label); `start` is later for a clipped bucket.
+    let bucket: Int64
     let start: Int64
     let end: Int64
     /// Where the stair-step has been integrated up to.
@@ -43,10 +45,12 @@ struct IntervalAccumulator: Sendable {
     private var settled = false
 
     /// - Parameters:
+    ///   - bucket: the start of the interval's bucket.
     ///   - start: the interval's start.
     ///   - end: its end.
     ///   - held: the point in force at the start, if any.
-    init(start: Int64, end: Int64, held: HeldPoint?) {
+    init(bucket: Int64, start: Int64, end: Int64, held: HeldPoint?) {
+        self.bucket = bucket
         self.start = start
         self.end = end
         cursor = start
@@ -88,15 +92,15 @@ struct IntervalAccumulator: Sendable {
                 }
         }
         return AggregateRow(
-            start: start, end: end, values: values, worstStatus: worst ?? StatusSeverity.noData,
+            bucket: bucket, start: start, end: end, values: values, worstStatus: worst ?? StatusSeverity.noData,
             goodFraction: goodTime / SwingingDoor.span(start, end))
     }
 
     /// The row of an interval no point falls in, with `held` in force throughout.
     static func emptyRow(
-        start: Int64, end: Int64, held: HeldPoint?, next: HeldPoint?, aggregates: [Aggregate]
+        bucket: Int64, start: Int64, end: Int64, held: HeldPoint?, next: HeldPoint?, aggregates: [Aggregate]
     ) -> AggregateRow {
-        var interval = IntervalAccumulator(start: start, end: end, held: held)
+        var interval = IntervalAccumulator(bucket: bucket, start: start, end: end, held: held)
         return interval.row(held: held, next: next, aggregates: aggregates)
     }
 

@@ -16,7 +16,14 @@ extension KilnCommand {
                 Reads the historian file named by a gateway config's `historian: { path }`, or given \
                 with --db, while `kiln run` may be writing it. Raw points: ts,device,tag,value,raw,status; \
                 with --every and --agg, one row per interval: ts,device,tag,<agg>...,status,good_fraction \
-                (status is the worst in the interval). ts is RFC 3339 UTC with microseconds. Rows come \
+                (status is the worst in the interval). Intervals are aligned to the clock: boundaries are \
+                multiples of --every since the Unix epoch (plus --offset), as TimescaleDB's time_bucket \
+                and InfluxDB's GROUP BY time() align them; ts is the start of the bucket, and the first \
+                and last intervals hold only the part inside --from/--to. Time the historian did not \
+                cover (Kiln not running, after its last sample, a full disk, the future) is never Good: \
+                raw exports carry a row with no value and status BadNoData where it begins, and \
+                intervals over it read BadNoData with no value carried into it. A damaged block is an \
+                error (exit 1). ts is RFC 3339 UTC with microseconds. Rows come \
                 tag by tag, in time order within a tag. Times: RFC 3339 (2026-11-25T07:00:00Z), a date, \
                 now, or relative to now (-1h, -7d, -30m). Exits 1 on bad arguments.
                 """
@@ -39,6 +46,11 @@ extension KilnCommand {
 
         @Option(name: .long, help: "Aggregate over intervals of this length (e.g. 1m, 15m, 1h, 1d).")
         var every: String?
+
+        @Option(
+            name: .long, parsing: .unconditional,
+            help: "Shift interval boundaries from multiples of --every since the epoch by this (e.g. 15m, -1h).")
+        var offset: String?
 
         @Option(name: .long, help: "Aggregates, comma-separated: first,last,min,max,avg,count,twa,interpolated.")
         var agg: String?
@@ -75,8 +87,11 @@ extension KilnCommand {
                 }
                 request.every = micros
                 request.aggregates = try Export.aggregates(agg ?? "avg")
+                if let offset { request.origin = try Export.offset(offset) }
             } else if agg != nil {
                 throw HistorianError("--agg needs --every (the interval to aggregate over)")
+            } else if offset != nil {
+                throw HistorianError("--offset needs --every (it shifts the interval boundaries)")
             }
             let reader = try HistoryReader(path: path)
             let exporter = try Exporter(reader: reader, request: request)
@@ -115,6 +130,15 @@ extension KilnCommand {
         private func badTime(_ option: String, _ text: String) -> HistorianError {
             HistorianError(
                 "\(option) '\(text)' is not a time: use RFC 3339 (2026-11-25T07:00:00Z), a date, now, or -1h, -7d")
+        }
+
+        /// `15m`, `-1h`, … in microseconds.
+        static func offset(_ text: String) throws(HistorianError) -> Int64 {
+            let t = text.trimmingCharacters()
+            guard let micros = TimeExpression.parse(t.hasPrefix("-") || t.hasPrefix("+") ? t : "+" + t, now: 0) else {
+                throw HistorianError("--offset '\(text)' is not a duration (e.g. 15m, -1h)")
+            }
+            return micros
         }
 
         static func aggregates(_ list: String) throws(HistorianError) -> [Aggregate] {

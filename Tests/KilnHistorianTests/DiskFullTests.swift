@@ -26,6 +26,11 @@ final class LimitedStore: HistorianStore {
     }
 
     func register(_ tags: [TagDescriptor]) throws(HistorianError) -> [Int64] { try inner.register(tags) }
+    func openRun(now: Int64) throws(HistorianError) -> [RunRecord] { try inner.openRun(now: now) }
+    func closeRun(now: Int64) throws(SQLiteError) {
+        applyLimit()
+        try inner.closeRun(now: now)
+    }
     func begin() throws(SQLiteError) {
         applyLimit()
         try inner.begin()

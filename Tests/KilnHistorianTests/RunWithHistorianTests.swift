@@ -109,6 +109,8 @@ struct RunWithHistorianTests {
         let lines = export.out.split(separator: "\r\n")
         #expect(lines.first == "ts,device,tag,value,raw,status")
         #expect(lines.count >= 6)
-        #expect(lines.dropFirst().allSatisfy { $0.hasSuffix(",boiler-1,burner_on,true,true,Good") })
+        // Every stored row is Good; the last row marks where the run stopped: not covered after it.
+        #expect(lines.dropFirst().dropLast().allSatisfy { $0.hasSuffix(",boiler-1,burner_on,true,true,Good") })
+        #expect(lines.last?.hasSuffix(",boiler-1,burner_on,,,BadNoData") == true, "\(lines.last ?? "")")
     }
 }

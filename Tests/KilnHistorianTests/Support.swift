@@ -1,6 +1,7 @@
 import Foundation
 import KilnCore
 import Logging
+import Synchronization
 import Testing
 
 @testable import KilnHistorian
@@ -102,14 +103,25 @@ func sample(_ tag: Int, _ time: Int64, _ value: Value?, raw: Value? = nil, statu
     Sample(device: 0, tag: tag, value: value, raw: raw ?? value, status: status, timestamp: time)
 }
 
-/// Writes `batches` through a real writer into the file at `path` and stops it.
+/// A writer clock that reads `start` when the run opens and `stop` from then on, so that a
+/// history written at made-up times has a run around it (the real clock would put it in 2026-12).
+func runClock(start: Int64, stop: Int64) -> @Sendable () -> Int64 {
+    let calls = Atomic<Int>(0)
+    return { calls.add(1, ordering: .relaxed).oldValue == 0 ? start : stop }
+}
+
+/// Writes `batches` through a real writer into the file at `path` and stops it. `now` is the
+/// writer's wall clock (when its run starts and stops); the real clock when nil.
 @discardableResult
 func writeThroughWriter(
     _ path: String, tags: [[TagDescriptor]] = testTags(), filters: [[TagHistorianConfig?]] = [],
-    batches: [[Sample]], options: HistorianWriter.Options = HistorianWriter.Options()
+    batches: [[Sample]], options: HistorianWriter.Options = HistorianWriter.Options(),
+    now: (@Sendable () -> Int64)? = nil
 ) throws -> HistorianStatistics {
     let store = try SQLiteStore(path: path)
-    let writer = HistorianWriter(store: store, tags: tags, filters: filters, options: options, logger: quietLogger)
+    let writer = HistorianWriter(
+        store: store, tags: tags, filters: filters, options: options, logger: quietLogger,
+        now: now ?? WriterClock.wallMicroseconds)
     try writer.start()
     for batch in batches { writer.submitWaiting(batch) }
     writer.stop()

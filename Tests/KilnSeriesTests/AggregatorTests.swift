@@ -181,9 +181,11 @@ struct AggregatorTests {
         var wide = Aggregator(from: .min, to: .max, every: .max, aggregates: [.count])
         wide.add(p(0, 1))
         let rows = wide.finish()
-        #expect(rows.map(\.start) == [.min, -1, .max - 1])
-        #expect(rows.map(\.end) == [-1, .max - 1, .max])
-        #expect(rows.map { $0[.count] } == [0, 1, 0])
+        // Buckets at multiples of .max since the epoch: the first clipped at .min.
+        #expect(rows.map(\.start) == [.min, -.max, 0])
+        #expect(rows.map(\.end) == [-.max, 0, .max])
+        #expect(rows.map(\.bucket) == [.min, -.max, 0])
+        #expect(rows.map { $0[.count] } == [0, 0, 1])
     }
 
     @Test func onlyTheRequestedAggregatesAreComputed() {
@@ -193,5 +195,33 @@ struct AggregatorTests {
         #expect(Set(row.values.keys) == [.max, .twa])
         #expect(row[.avg] == nil)
         #expect(Aggregate(rawValue: "interpolated") == .interpolated)
+    }
+
+    @Test func bucketsAreAlignedToTheEpochOrTheOriginAndClippedToTheRange() {
+        func shape(_ a: Aggregator) -> [[Int64]] {
+            var a = a
+            a.add(p(8, 1))
+            return a.finish().map { [$0.bucket, $0.start, $0.end] }
+        }
+        #expect(
+            shape(Aggregator(from: 7, to: 37, every: 15, aggregates: [.count]))
+                == [[0, 7, 15], [15, 15, 30], [30, 30, 37]])
+        #expect(
+            shape(Aggregator(from: 7, to: 37, every: 15, origin: 5, aggregates: [.count]))
+                == [[5, 7, 20], [20, 20, 35], [35, 35, 37]])
+        // An origin far away or negative gives the same phase.
+        #expect(
+            shape(Aggregator(from: 7, to: 37, every: 15, origin: -10, aggregates: [.count]))
+                == shape(Aggregator(from: 7, to: 37, every: 15, origin: 5_000_000_000_000_000, aggregates: [.count])))
+        #expect(
+            shape(Aggregator(from: -7, to: 8, every: 5, aggregates: [.count]))
+                == [[-10, -7, -5], [-5, -5, 0], [0, 0, 5], [5, 5, 8]])
+        // A range on boundaries has whole buckets only.
+        #expect(shape(Aggregator(from: 0, to: 30, every: 15, aggregates: [.count])) == [[0, 0, 15], [15, 15, 30]])
+        // The good fraction of a clipped bucket is over its part inside the range.
+        var clipped = Aggregator(from: 5, to: 10, every: 10, aggregates: [.twa])
+        clipped.add(p(5, 2))
+        let row = clipped.finish()[0]
+        #expect(row.bucket == 0 && row.start == 5 && row.goodFraction == 1 && row[.twa] == 2)
     }
 }

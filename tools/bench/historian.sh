@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The historian benchmark, side by side in one run (see tools/bench/README-historian.md):
 #   ingest points/s through Kiln's real writer vs a plain C loop of batched prepared inserts,
-#   export rows/s vs `sqlite3 -csv` on the same 10 million rows, peak RSS of that export,
+#   export rows/s vs `sqlite3 -csv` on the same 10 million rows, peak RSS of that export and of
+#   `--every 1us` over an hour of 200 tags,
 #   bytes per point raw and compacted on the demo plant's signals.
 # Prints each figure as `NAME VALUE`. Usage: tools/bench/historian.sh [--quick]
 set -euo pipefail
@@ -80,6 +81,26 @@ for format in jsonl influx; do
     f=$(python3 $measure "$KILN_BIN" export --db "$db" --from $from --to $to --format $format | value seconds)
     python3 -c "print('export_${format}_rows_per_s %.0f' % ($export_points / $f))"
 done
+
+# ── Export memory with --every 1us over an hour of a 200-tag historian (3.6 billion intervals a
+#    tag: it cannot finish, so it runs for a bounded time while its peak RSS is taken), beside the
+#    raw export and `sqlite3 -csv` of the same hour.
+rss_db="$out/hist-rss.db"
+rss_seconds=$($quick && echo 10 || echo 30)
+"$KILN_BIN" bench-historian ingest --db "$rss_db" --tags 200 --points 720000 --start $start >/dev/null 2>&1
+sqlite3 "$rss_db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+hour_to=2026-01-01T01:00:00Z
+bounded=tools/bench/bounded_rss.py
+e=$(python3 $bounded $rss_seconds "$KILN_BIN" export --db "$rss_db" --from $from --to $hour_to --every 1us --agg last,twa)
+r=$(python3 $bounded 600 "$KILN_BIN" export --db "$rss_db" --from $from --to $hour_to)
+q=$(python3 $bounded 600 sqlite3 -csv -header "$rss_db" \
+    "SELECT t.device, t.tag, s.time, s.value, s.raw, s.status FROM samples s JOIN tags t ON t.id = s.tag WHERE s.time < 1767229200000000 ORDER BY s.tag, s.time")
+echo "export_every_1us_seconds $(echo "$e" | value seconds)"
+echo "export_every_1us_rows $(echo "$e" | value lines)"
+echo "export_every_1us_peak_rss_mb $(echo "$e" | value max_rss_kb | awk '{ printf "%.1f", $1 / 1024 }')"
+echo "export_hour_raw_rows $(echo "$r" | value lines)"
+echo "export_hour_raw_peak_rss_mb $(echo "$r" | value max_rss_kb | awk '{ printf "%.1f", $1 / 1024 }')"
+echo "sqlite3_csv_hour_peak_rss_mb $(echo "$q" | value max_rss_kb | awk '{ printf "%.1f", $1 / 1024 }')"
 
 # ── kill -9 in the middle of heavy ingest (200,000 points/s, flush 1s): integrity and loss.
 rm -f "$out"/hist-crash.db*

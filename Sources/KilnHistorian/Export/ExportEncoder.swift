@@ -133,7 +133,7 @@ public final class ExportEncoder {
         let aggregates = self.aggregates ?? []
         switch format {
         case .csv:
-            timestamp(row.start)
+            timestamp(row.bucket)
             out.bytes(middle)
             for (i, a) in aggregates.enumerated() {
                 if i > 0 { out.byte(44) }
@@ -147,7 +147,7 @@ public final class ExportEncoder {
             out.byte(10)
         case .jsonl:
             out.bytes(ExportEncoder.jsonOpen)
-            timestamp(row.start)
+            timestamp(row.bucket)
             out.bytes(middle)
             for (i, a) in aggregates.enumerated() {
                 out.bytes(aggregateKeys[i])
@@ -174,7 +174,7 @@ public final class ExportEncoder {
             out.bytes(Array("i,good_fraction=".utf8))
             number(row.goodFraction, json: false)
             out.byte(32)
-            out.integer(row.start &* 1000)
+            out.integer(row.bucket &* 1000)
             out.byte(10)
         }
     }

@@ -8,6 +8,9 @@ public struct ExportRequest: Sendable {
     public var tags: [String]
     /// Interval length (µs) and aggregates; nil every = raw points.
     public var every: Int64?
+    /// A bucket boundary (µs since the epoch): boundaries are `origin + k·every`. 0 aligns
+    /// buckets to the clock (multiples of `every` since the epoch); `kiln export --offset`.
+    public var origin: Int64 = 0
     public var aggregates: [Aggregate]
     public var format: ExportFormat
 
@@ -26,6 +29,11 @@ public struct ExportRequest: Sendable {
 
 /// Streams a range of history out of the file in a chosen format, tag by tag and in time order
 /// within each tag, in constant memory whatever the range.
+///
+/// Time the historian did not cover (between runs, after a run's last committed sample, a
+/// disk-full gap, the future) is marked: raw exports carry a row with no value and status
+/// `BadNoData` where each such stretch begins; aggregate rows over it read `BadNoData`, with no
+/// value carried into it and no Good time.
 public struct Exporter {
     public let reader: HistoryReader
     public let request: ExportRequest
@@ -51,6 +59,9 @@ public struct Exporter {
         let encoder = ExportEncoder(
             format: request.format, out: out, aggregates: request.every == nil ? nil : request.aggregates)
         try encoder.header()
+        // When the gateway ran, less what it could not store: uncovered time is marked, and
+        // never aggregated as Good or as holding a value.
+        let coverage = try reader.coverage()
         var rows = 0
         let span = Double(request.to - request.from)
         for (n, tag) in tags.enumerated() {
@@ -58,7 +69,8 @@ public struct Exporter {
             let done = Double(n) / Double(tags.count)
             if let every = request.every {
                 try reader.forEachAggregate(
-                    of: tag, from: request.from, to: request.to, every: every, aggregates: request.aggregates
+                    of: tag, from: request.from, to: request.to, every: every, origin: request.origin,
+                    aggregates: request.aggregates, coverage: coverage
                 ) { row in
                     try encoder.write(row)
                     rows += 1
@@ -67,7 +79,7 @@ public struct Exporter {
                     }
                 }
             } else {
-                try reader.forEachPoint(of: tag, from: request.from, to: request.to) { p in
+                try reader.forEachPoint(of: tag, from: request.from, to: request.to, marking: coverage) { p in
                     try encoder.write(p)
                     rows += 1
                     if rows & 0xFFFF == 0 {

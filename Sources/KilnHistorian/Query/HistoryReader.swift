@@ -1,4 +1,5 @@
 import CSQLite
+import KilnCore
 import KilnSeries
 
 #if canImport(Glibc)
@@ -94,34 +95,47 @@ public final class HistoryReader: @unchecked Sendable {
 
     /// Calls `body` with every point of `tag` in [from, to), in time order, whether it is a raw
     /// row or in a compacted block. Memory stays constant: one block is decoded at a time.
+    ///
+    /// With `coverage`, a point with no value and status ``Coverage/status`` (`BadNoData`) is
+    /// also passed where uncovered time begins in the range (after a stored point at the same
+    /// time), the way `kiln export` marks time the historian did not cover.
+    ///
+    /// - Throws: `HistorianError` naming the tag and the hour when a compacted block is damaged.
     public func forEachPoint(
-        of tag: TagInfo, from: Int64, to: Int64, _ body: (HistoryPoint) throws -> Void
+        of tag: TagInfo, from: Int64, to: Int64, marking coverage: Coverage? = nil,
+        _ body: (HistoryPoint) throws -> Void
     ) throws {
+        var marks = UncoveredMarks(coverage?.uncoveredStarts(from: from, to: to) ?? [])
         let rows = try connection.prepare(
             "SELECT time, value, raw, status FROM samples WHERE tag = ?1 AND time >= ?2 AND time < ?3 ORDER BY time")
         rows.bind(1, tag.id)
         rows.bind(2, from)
         rows.bind(3, to)
-        var blocks = try BlockCursor(self, tag: tag.id, from: from, to: to)
+        var blocks = try BlockCursor(self, tag: tag, from: from, to: to)
         var row = try rows.step() ? HistoryReader.point(rows) : nil
         var blockPoint = try blocks.next()
         while true {
             switch (row, blockPoint) {
             case (nil, nil):
+                try marks.pass(before: .max, to: body)
                 return
             case (let r?, nil):
+                if marks.next < r.time { try marks.pass(before: r.time, to: body) }
                 try body(r)
                 row = try rows.step() ? HistoryReader.point(rows) : nil
             case (nil, let b?):
+                if marks.next < b.time { try marks.pass(before: b.time, to: body) }
                 try body(b)
                 blockPoint = try blocks.next()
             case (let r?, let b?):
                 if b.time < r.time {
+                    if marks.next < b.time { try marks.pass(before: b.time, to: body) }
                     try body(b)
                     blockPoint = try blocks.next()
                 } else {
                     // A raw row wins over a block point at the same time (it arrived later).
                     if b.time == r.time { blockPoint = try blocks.next() }
+                    if marks.next < r.time { try marks.pass(before: r.time, to: body) }
                     try body(r)
                     row = try rows.step() ? HistoryReader.point(rows) : nil
                 }
@@ -130,11 +144,21 @@ public final class HistoryReader: @unchecked Sendable {
     }
 
     /// Every point of `tag` in [from, to) (tests and small ranges; export streams instead).
-    public func points(of tag: TagInfo, from: Int64, to: Int64) throws -> [HistoryPoint] {
+    public func points(of tag: TagInfo, from: Int64, to: Int64, marking coverage: Coverage? = nil) throws
+        -> [HistoryPoint]
+    {
         var out: [HistoryPoint] = []
-        try forEachPoint(of: tag, from: from, to: to) { out.append($0) }
+        try forEachPoint(of: tag, from: from, to: to, marking: coverage) { out.append($0) }
         return out
     }
+
+    /// The mark of uncovered time beginning at `time`.
+    static func uncovered(at time: Int64) -> HistoryPoint {
+        HistoryPoint(time: time, value: nil, raw: nil, status: Coverage.status)
+    }
+
+    /// The columns every block query selects, in this order, for ``decode(_:tag:)``.
+    static let blockColumns = #"b.data, c.data, b.times, b.start, b."end", b.count"#
 
     /// The last point of `tag` before `time`.
     public func point(of tag: TagInfo, before time: Int64) throws -> HistoryPoint? {
@@ -146,13 +170,13 @@ public final class HistoryReader: @unchecked Sendable {
         if try row.step() { best = HistoryReader.point(row) }
         let block = try connection.prepare(
             """
-            SELECT b.data, c.data FROM blocks b LEFT JOIN timecols c ON c.id = b.times
+            SELECT \(HistoryReader.blockColumns) FROM blocks b LEFT JOIN timecols c ON c.id = b.times
             WHERE b.tag = ?1 AND b.start < ?2 AND b.first < ?2 ORDER BY b.start DESC LIMIT 1
             """)
         block.bind(1, tag.id)
         block.bind(2, time)
         if try block.step() {
-            let points = try HistoryReader.decode(block, 0)
+            let points = try HistoryReader.decode(block, tag: tag)
             if let p = points.last(where: { $0.time < time }), p.time > (best?.time ?? .min) {
                 best = HistoryReader.point(p)
             }
@@ -170,14 +194,14 @@ public final class HistoryReader: @unchecked Sendable {
         if try row.step() { best = HistoryReader.point(row) }
         let block = try connection.prepare(
             """
-            SELECT b.data, c.data FROM blocks b LEFT JOIN timecols c ON c.id = b.times
+            SELECT \(HistoryReader.blockColumns) FROM blocks b LEFT JOIN timecols c ON c.id = b.times
             WHERE b.tag = ?1 AND b.start > ?3 AND b.last >= ?2 ORDER BY b.start LIMIT 1
             """)
         block.bind(1, tag.id)
         block.bind(2, time)
         block.bind(3, time - SQLiteStore.blockWindow)
         if try block.step() {
-            let points = try HistoryReader.decode(block, 0)
+            let points = try HistoryReader.decode(block, tag: tag)
             if let p = points.first(where: { $0.time >= time }), p.time <= (best?.time ?? .max) {
                 best = HistoryReader.point(p)
             }
@@ -187,35 +211,55 @@ public final class HistoryReader: @unchecked Sendable {
 
     // MARK: - Aggregates
 
-    /// Aggregates of `tag` over the intervals [from + k·every, from + (k+1)·every) up to `to`,
-    /// each with its worst status and good fraction, streamed to `body` interval by interval.
+    /// Aggregates of `tag` over clock-aligned intervals (boundaries at `origin + k·every`, the first
+    /// and last clipped to [from, to)), each with its worst status and good fraction, streamed to
+    /// `body` interval by interval in constant memory, however many intervals the range holds.
     ///
     /// The last point before `from` and the first at or after `to` are fed too, so that
-    /// time-weighted averages and interpolation see the value in force at the edges.
+    /// time-weighted averages and interpolation see the value in force at the edges. Time the
+    /// historian did not cover (`coverage`, read from the file when nil) holds no value and
+    /// reads `BadNoData`: no value is carried into it, and it never counts as Good.
     public func forEachAggregate(
-        of tag: TagInfo, from: Int64, to: Int64, every: Int64, aggregates: [Aggregate],
-        _ body: (AggregateRow) throws -> Void
+        of tag: TagInfo, from: Int64, to: Int64, every: Int64, origin: Int64 = 0, aggregates: [Aggregate],
+        coverage: Coverage? = nil, _ body: (AggregateRow) throws -> Void
     ) throws {
-        var aggregator = Aggregator(from: from, to: to, every: every, aggregates: aggregates)
-        if let before = try point(of: tag, before: from) { aggregator.add(HistoryReader.seriesPoint(before)) }
+        let coverage = try coverage ?? self.coverage()
+        var aggregator = Aggregator(from: from, to: to, every: every, origin: origin, aggregates: aggregates)
+        let before = try point(of: tag, before: from)
+        let uncoveredBefore = coverage.lastUncoveredStart(before: from)
+        if let before { aggregator.add(HistoryReader.seriesPoint(before)) }
+        // Uncovered time that began after that point (or at its time) replaces it.
+        if let u = uncoveredBefore, u >= (before?.time ?? .min) {
+            aggregator.add(HistoryReader.seriesPoint(HistoryReader.uncovered(at: u)))
+        }
         var n = 0
-        try forEachPoint(of: tag, from: from, to: to) { p in
+        try forEachPoint(of: tag, from: from, to: to, marking: coverage) { p in
             aggregator.add(HistoryReader.seriesPoint(p))
             n &+= 1
             if n & 255 == 0 {
-                for row in aggregator.drainCompleted() { try body(row) }
+                while let row = aggregator.nextCompleted() { try body(row) }
             }
         }
-        if let after = try point(of: tag, atOrAfter: to) { aggregator.add(HistoryReader.seriesPoint(after)) }
-        for row in aggregator.drainCompleted() { try body(row) }
-        for row in aggregator.finish() { try body(row) }
+        // The first point after the range, or the start of uncovered time if that comes first.
+        let after = try point(of: tag, atOrAfter: to)
+        if let u = coverage.firstUncoveredStart(atOrAfter: to), u < (after?.time ?? .max) {
+            aggregator.add(HistoryReader.seriesPoint(HistoryReader.uncovered(at: u)))
+        } else if let after {
+            aggregator.add(HistoryReader.seriesPoint(after))
+        }
+        aggregator.close()
+        while let row = aggregator.nextCompleted() { try body(row) }
     }
 
+    /// Every aggregate row at once (tests and short ranges; export streams instead).
     public func aggregates(
-        of tag: TagInfo, from: Int64, to: Int64, every: Int64, aggregates: [Aggregate]
+        of tag: TagInfo, from: Int64, to: Int64, every: Int64, origin: Int64 = 0, aggregates: [Aggregate],
+        coverage: Coverage? = nil
     ) throws -> [AggregateRow] {
         var out: [AggregateRow] = []
-        try forEachAggregate(of: tag, from: from, to: to, every: every, aggregates: aggregates) { out.append($0) }
+        try forEachAggregate(
+            of: tag, from: from, to: to, every: every, origin: origin, aggregates: aggregates, coverage: coverage
+        ) { out.append($0) }
         return out
     }
 
@@ -250,15 +294,64 @@ public final class HistoryReader: @unchecked Sendable {
 
     /// The points of a block row selected as `blocks.data, timecols.data` from column `data` on.
     public static func decodeBlock(_ s: Statement, data: Int32) throws(HistorianError) -> [Point] {
-        try decode(s, data)
-    }
-
-    /// The points of a block row selected as `data, times data`.
-    static func decode(_ s: Statement, _ column: Int32) throws(HistorianError) -> [Point] {
         do {
-            return try SQLiteStore.decodeBlock(s, data: column, times: column + 1)
+            return try SQLiteStore.decodeBlock(s, data: data, times: data + 1)
         } catch {
             throw HistorianError("a compacted block does not decode (\(error)); the file may be damaged")
+        }
+    }
+
+    /// The points of a block row selected as ``blockColumns``, checked against what the row says
+    /// of them (its time column, window and count), so that a damaged block is an error naming
+    /// the tag and its hour, never points silently lost.
+    static func decode(_ s: Statement, tag: TagInfo) throws(HistorianError) -> [Point] {
+        let start = s.int64(3)
+        let end = s.int64(4)
+        func damaged(_ why: String) -> HistorianError {
+            HistorianError(
+                "\(tag.path): the compacted block from \(Timestamp.rfc3339(micros: start)) to "
+                    + "\(Timestamp.rfc3339(micros: end)) is damaged: \(why); its points cannot be read. "
+                    + "Export around that hour, or restore the file from a backup")
+        }
+        guard !s.isNull(0) else { throw damaged("its data is NULL") }
+        if !s.isNull(2), s.isNull(1) { throw damaged("its time column (timecols id \(s.int64(2))) is missing") }
+        let points: [Point]
+        do {
+            points = try SQLiteStore.decodeBlock(s, data: 0, times: 1)
+        } catch {
+            throw damaged("\(error)")
+        }
+        guard points.count == Int(s.int64(5)) else {
+            throw damaged("it holds \(points.count) points where the file says \(s.int64(5))")
+        }
+        if let outside = points.first(where: { $0.time < start || $0.time >= end }) {
+            throw damaged(
+                "a point's time (\(outside.time) µs) lies outside the block's hour; is its time column (blocks.times) lost?"
+            )
+        }
+        return points
+    }
+}
+
+/// The places uncovered time begins in a range, passed between the stored points: a stored point
+/// comes before a mark of the same time.
+struct UncoveredMarks {
+    let times: [Int64]
+    var index = 0
+    /// The next mark's time; `.max` when none is left (a range never reaches `.max`).
+    var next: Int64
+
+    init(_ times: [Int64]) {
+        self.times = times
+        next = times.first ?? .max
+    }
+
+    /// Passes every mark before `time` to `body`.
+    mutating func pass(before time: Int64, to body: (HistoryPoint) throws -> Void) throws {
+        while next < time {
+            try body(HistoryReader.uncovered(at: next))
+            index += 1
+            next = index < times.count ? times[index] : .max
         }
     }
 }
@@ -271,20 +364,23 @@ struct BlockCursor {
     var points: [Point] = []
     var index = 0
 
-    init(_ reader: HistoryReader, tag: Int64, from: Int64, to: Int64) throws {
+    let tag: TagInfo
+
+    init(_ reader: HistoryReader, tag: TagInfo, from: Int64, to: Int64) throws {
         statement = try reader.connection.prepare(
             """
-            SELECT b.data, c.data FROM blocks b LEFT JOIN timecols c ON c.id = b.times
+            SELECT \(HistoryReader.blockColumns) FROM blocks b LEFT JOIN timecols c ON c.id = b.times
             WHERE b.tag = ?1 AND b.start > ?4 AND b.start < ?3 AND b.last >= ?2 AND b.first < ?3 ORDER BY b.start
             """
         )
-        statement.bind(1, tag)
+        statement.bind(1, tag.id)
         statement.bind(2, from)
         statement.bind(3, to)
         // Blocks are fixed windows, so one that reaches `from` starts less than a window before it.
         statement.bind(4, from &- SQLiteStore.blockWindow)
         self.from = from
         self.to = to
+        self.tag = tag
     }
 
     mutating func next() throws -> HistoryPoint? {
@@ -296,7 +392,7 @@ struct BlockCursor {
                 if p.time >= to { break }
             }
             guard try statement.step() else { return nil }
-            points = try HistoryReader.decode(statement, 0)
+            points = try HistoryReader.decode(statement, tag: tag)
             index = 0
         }
     }

@@ -22,6 +22,13 @@ public protocol HistorianStore: AnyObject, Sendable {
     /// and aggregates show the interval as bad. Runs inside the open transaction.
     func recordGap(_ gap: Gap, status: UInt32) throws(SQLiteError)
 
+    /// Records that a gateway run starts at `now` (a `runs` row), first closing any run that a
+    /// previous process left open (killed, crashed, or stopped while the disk was full) at its
+    /// last committed sample, with a gap from there to `now`. Returns the runs it closed.
+    func openRun(now: Int64) throws(HistorianError) -> [RunRecord]
+    /// Records a clean stop at `now`, after the last commit; the run then covers up to `now`.
+    func closeRun(now: Int64) throws(SQLiteError)
+
     /// Starts and stops whatever the store runs beside the writer (background checkpoints).
     func startBackgroundWork()
     func stopBackgroundWork()
@@ -31,6 +38,8 @@ public protocol HistorianStore: AnyObject, Sendable {
 }
 
 extension HistorianStore {
+    public func openRun(now: Int64) throws(HistorianError) -> [RunRecord] { [] }
+    public func closeRun(now: Int64) throws(SQLiteError) {}
     public func startBackgroundWork() {}
     public func stopBackgroundWork() {}
 }

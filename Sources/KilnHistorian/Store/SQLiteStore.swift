@@ -20,6 +20,9 @@ public final class SQLiteStore: HistorianStore, @unchecked Sendable {
     /// Windows whose raw rows a block cannot hold exactly (text, integers beyond 2^53): they
     /// stay raw, and compaction steps over them.
     var uncompactable: Set<WindowKey> = []
+    /// The `runs` row of this process's run, once opened, and the statement that extends it
+    /// with each commit's sample times.
+    var run: (id: Int64, update: Statement)?
 
     struct WindowKey: Hashable {
         var tag: Int64
@@ -187,6 +190,12 @@ public final class SQLiteStore: HistorianStore, @unchecked Sendable {
             updateSeen.bind(2, entry.first)
             updateSeen.bind(3, entry.last)
             try updateSeen.run()
+        }
+        if let run, let first = seen.lazy.map(\.first).min(), let last = seen.lazy.map(\.last).max() {
+            run.update.bind(1, run.id)
+            run.update.bind(2, first)
+            run.update.bind(3, last)
+            try run.update.run()
         }
         try connection.execute("COMMIT", context: "committing samples")
     }

@@ -77,6 +77,28 @@ public enum Schema {
         CREATE INDEX timecols_by_end ON timecols ("end");
         ALTER TABLE blocks ADD COLUMN times INTEGER REFERENCES timecols (id);
         """,
+        // 3: when the gateway ran, so that time between runs, after the last sample and in the
+        // future reads as not covered instead of carrying the last value forward. The history
+        // written before this step becomes one run from its first to its last sample.
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            -- Microseconds since the Unix epoch, UTC, when the writer started.
+            start INTEGER NOT NULL,
+            -- When the run stopped cleanly, or, after a crash, its last committed sample (set at
+            -- the next start). NULL while the run goes on, or until the next start closes it.
+            "end" INTEGER,
+            -- The first and last sample time this run committed.
+            first INTEGER,
+            last INTEGER,
+            -- 'stop' (a clean stop), 'crash' (closed at the next start: killed, crashed, power
+            -- cut, or a disk full until shutdown), 'migrated' (history older than schema 3).
+            ended TEXT
+        );
+        INSERT INTO runs (start, "end", first, last, ended)
+            SELECT f, l, f, l, 'migrated' FROM (SELECT min(first_seen) AS f, max(last_seen) AS l FROM tags)
+            WHERE f IS NOT NULL;
+        """,
     ]
 
     /// Brings the file to the current version, each step in its own transaction.

@@ -84,6 +84,14 @@ struct WriterLoop: Sendable {
 
     mutating func registerTags() throws(HistorianError) {
         ids = try store.register(tags)
+        for run in try store.openRun(now: now()) {
+            logger.warning(
+                "historian: the previous run did not stop cleanly; it is closed at its last committed sample, and the time after it reads as not covered",
+                metadata: [
+                    "kiln.run_start": "\(Timestamp.rfc3339(micros: run.start))",
+                    "kiln.run_end": "\(Timestamp.rfc3339(micros: run.end ?? run.start))",
+                ])
+        }
         insertOrder = ids.indices.sorted { ids[$0] < ids[$1] }
         nextMaintenance = WriterClock.monotonicNanoseconds() + options.maintenanceInterval.nanoseconds
     }
@@ -118,6 +126,16 @@ struct WriterLoop: Sendable {
             }
         }
         commit()
+        // A clean stop: the run covers up to now. Not while writing fails (the disk is still
+        // full): the run then stays open, and the next start closes it at its last committed
+        // sample and records the gap.
+        if failure == nil {
+            do {
+                try store.closeRun(now: now())
+            } catch {
+                logger.warning("historian: cannot record the clean stop", metadata: ["kiln.error": "\(error)"])
+            }
+        }
         logger.info(
             "historian writer stopped", metadata: ["kiln.rows": "\(counters.rowsWritten.load(ordering: .relaxed))"])
     }

@@ -1,0 +1,118 @@
+import Foundation
+import KilnCore
+import KilnSeries
+import Testing
+
+@testable import KilnHistorian
+
+/// A run that did not stop cleanly (kill -9, a disk full until shutdown) is closed at its last
+/// committed sample when the next run starts, which records the gap; the time after that sample
+/// never exports as Good.
+struct UncleanStopTests {
+    /// Starts and stops a writer on `db` with no samples: what `kiln run` does at its start.
+    func restart(_ db: String) throws {
+        try writeThroughWriter(db, batches: [])
+    }
+
+    /// Every aggregate row over `[from, to)` at 1 s that starts at or after `uncovered`.
+    func rowsAfter(_ uncovered: Int64, tag: String, db: String, from: Int64, to: Int64) throws -> [AggregateRow] {
+        let reader = try HistoryReader(path: db)
+        return try reader.aggregates(
+            of: reader.tag(tag), from: from, to: to, every: second, aggregates: [.last, .twa, .interpolated]
+        ).filter { $0.start >= uncovered }
+    }
+
+    func expectNotCovered(_ rows: [AggregateRow], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        #expect(!rows.isEmpty, sourceLocation: sourceLocation)
+        for row in rows {
+            #expect(row.worstStatus == Coverage.status, "\(row)", sourceLocation: sourceLocation)
+            #expect(row.goodFraction == 0, "\(row)", sourceLocation: sourceLocation)
+            #expect(row[.twa] == nil && row[.interpolated] == nil, "\(row)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aKilledRunIsClosedAtItsLastCommittedSampleOnTheNextStart() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let db = dir.file("killed.db")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try kilnBinary())
+        process.arguments = [
+            "bench-historian", "ingest", "--db", db, "--tags", "10", "--points", "0", "--rate", "1000",
+            "--flush", "500ms", "--period", "10ms",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(2_500_000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        let lastSample = try #require(try HistoryReader(path: db).connection.scalar("SELECT max(time) FROM samples"))
+        var runs = try HistoryReader(path: db).runs()
+        #expect(runs.count == 1 && runs[0].end == nil && runs[0].last == lastSample, "open, up to its last commit")
+        try restart(db)
+
+        runs = try HistoryReader(path: db).runs()
+        #expect(runs.count == 2)
+        #expect(runs[0].ended == "crash" && runs[0].end == lastSample)
+        #expect(runs[1].ended == "stop")
+        let gaps = try runTool(["sqlite3", db, #"SELECT start, "end" >= start, lost FROM gaps"#])
+        #expect(gaps.out == "\(lastSample)|1|-1\n")
+        expectNotCovered(
+            try rowsAfter(
+                lastSample + 1, tag: "bench/t0", db: db, from: lastSample - 5 * second, to: lastSample + 5 * second))
+        #expect(try runTool(["sqlite3", db, "PRAGMA integrity_check"]).out == "ok\n")
+    }
+
+    /// A real full disk (a 3 MiB tmpfs) that stays full until the writer stops.
+    @Test(.timeLimit(.minutes(1)))
+    func aDiskFullUntilShutdownIsRecordedAtTheNextStart() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let mountPoint = dir.file("fs")
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let mounted = try runTool(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mountPoint])
+        try #require(mounted.status == 0, "this test mounts a small tmpfs and needs root: \(mounted.err)")
+        defer { _ = try? runTool(["umount", mountPoint]) }
+
+        let db = mountPoint + "/h.db"
+        let store = try SQLiteStore(path: db)
+        var options = HistorianWriter.Options(flush: .milliseconds(50), retryInterval: .milliseconds(100))
+        options.maintenanceInterval = .seconds(3600)
+        let writer = HistorianWriter(store: store, tags: testTags(), options: options, logger: quietLogger)
+        try writer.start()
+        var k: Int64 = 0
+        func batch() -> [Sample] {
+            defer { k += 1 }
+            return (0..<2000).map { sample(0, jan1 + (k * 2000 + Int64($0)) * 1000, .double(Double(k) + 0.5)) }
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while writer.statistics.lostStorage == 0, Date() < deadline {
+            writer.submitWaiting(batch())
+            usleep(5_000)
+        }
+        try #require(writer.statistics.lostStorage > 0, "the file system never filled")
+        for _ in 0..<3 { writer.submit(batch()) }
+        // Shutdown while still full: neither the gap nor the clean stop can be written.
+        writer.stop()
+        #expect(writer.statistics.gaps == 0)
+        let lostFrom = jan1 + (k - 1) * 2000 * 1000
+
+        try #require(try runTool(["mount", "-o", "remount,size=64m", mountPoint]).status == 0)
+        let lastSample = try #require(try HistoryReader(path: db).connection.scalar("SELECT max(time) FROM samples"))
+        try restart(db)
+
+        let runs = try HistoryReader(path: db).runs()
+        #expect(runs.count == 2)
+        #expect(runs[0].ended == "crash" && runs[0].end == lastSample)
+        let gaps = try runTool(["sqlite3", db, #"SELECT start, lost, reason LIKE '%disk stayed full%' FROM gaps"#])
+        #expect(gaps.out == "\(lastSample)|-1|1\n")
+        // The lost samples' time exports as not covered, never Good.
+        expectNotCovered(
+            try rowsAfter(lastSample + 1, tag: "boiler-1/supply_temp", db: db, from: jan1, to: lostFrom + 2 * second))
+        #expect(try runTool(["sqlite3", db, "PRAGMA integrity_check"]).out == "ok\n")
+    }
+}
