@@ -19,7 +19,7 @@ extension KilnCommand {
         var duration: DurationArgument?
 
         @Option(name: .long, help: "How often to print the live values table.")
-        var printEvery: DurationArgument = DurationArgument(argument: "2s")!
+        var printEvery: DurationArgument = DurationArgument(.seconds(2))
 
         @Flag(name: .long, help: "Print every sample as a JSON line instead of the live table.")
         var json = false
