@@ -32,6 +32,12 @@ struct DurationArgument: ExpressibleByArgument, CustomStringConvertible, Sendabl
         if let number = Double(trimmed), number.isFinite {
             return "\(text): a duration needs a unit, e.g. \(trimmed)s or 500ms"
         }
+        // A number and a known unit that still did not parse is too large to represent.
+        if let unit = DurationText.units.sorted(by: { $0.count > $1.count }).first(where: { trimmed.hasSuffix($0) }),
+            let number = Double(trimmed.dropLast(unit.count)), number.isFinite, number >= 0
+        {
+            return "\(text): out of range"
+        }
         let units = DurationText.units.joined(separator: ", ")
         return "\(text): not a duration; write a number and a unit (\(units)), e.g. 30s or 500ms"
     }
