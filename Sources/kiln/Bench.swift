@@ -42,13 +42,10 @@ struct BenchPoll: ParsableCommand {
     @Option(name: .long, help: "Holding registers a request reads (an even number, 2-124).")
     var registers: Int = 100
 
-    @Option(name: .long, help: "How long to poll (ms, s, m).")
-    var duration = "5s"
+    @Option(name: .long, help: "How long to poll.")
+    var duration = DurationArgument(.seconds(5))
 
     func validate() throws {
-        guard DurationText.parse(duration) != nil else {
-            throw ValidationError("--duration must be a number followed by ms, s, m or h, not '\(duration)'")
-        }
         guard (2...124).contains(registers), registers % 2 == 0 else {
             throw ValidationError("--registers must be an even number from 2 to 124")
         }
@@ -58,7 +55,7 @@ struct BenchPoll: ParsableCommand {
 
     func run() throws {
         let device = BenchPoll.device(host: host, port: port, unit: unit, registers: registers)
-        let nanoseconds = DurationText.parse(duration)!.nanoseconds
+        let nanoseconds = duration.duration.nanoseconds
         let result = BenchThread.run { BenchPoll.measure(device: device, nanoseconds: nanoseconds) }
         switch result {
         case .failure(let message):

@@ -22,11 +22,11 @@ extension KilnCommand.BenchHistorian {
         @Option(help: "The historian file (created when missing).") var db: String
         @Option(help: "Tags (float32 thermal signals).") var tags = 1000
         @Option(help: "Points to write in all (0 = until SIGTERM or kill).") var points = 5_000_000
-        @Option(help: "Commit at least this often.") var flush: DurationArgument = DurationArgument(argument: "1s")!
+        @Option(help: "Commit at least this often.") var flush: DurationArgument = DurationArgument(.seconds(1))
         @Option(help: "Commit at least every this many rows.") var batchRows = 262_144
         @Option(help: "Points per second to pace at (0 = as fast as the writer takes them).") var rate = 0
         @Option(help: "Poll period of the generated tags (sets the sample timestamps).")
-        var period: DurationArgument = DurationArgument(argument: "1s")!
+        var period: DurationArgument = DurationArgument(.seconds(1))
         @Option(help: "First sample time, µs since the epoch (default: now).") var start: Int64?
 
         func run() async throws {

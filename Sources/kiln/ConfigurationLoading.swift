@@ -35,15 +35,3 @@ func printError(_ text: String) {
 func flushOutput() {
     fflush(nil)
 }
-
-/// Lets `--duration 30s` and friends take the map's duration syntax.
-struct DurationArgument: ExpressibleByArgument, Sendable {
-    let duration: Duration
-
-    init?(argument: String) {
-        guard let d = DurationText.parse(argument) else { return nil }
-        duration = d
-    }
-
-    static var defaultCompletionKind: CompletionKind { .default }
-}

@@ -41,7 +41,11 @@ extension KilnCommand {
         @Option(name: .long, parsing: .unconditional, help: "End of the range (exclusive).")
         var to: String = "now"
 
-        @Option(name: .long, help: "DEVICE/TAG or a glob such as 'boiler-1/*' (repeatable; default: every tag).")
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "DEVICE/TAG, a TAG only one device has, or a glob such as 'boiler-1/*' (repeatable; default: every tag).",
+                valueName: "tag"))
         var tag: [String] = []
 
         @Option(name: .long, help: "Aggregate over intervals of this length (e.g. 1m, 15m, 1h, 1d).")
@@ -94,6 +98,13 @@ extension KilnCommand {
                 throw HistorianError("--offset needs --every (it shifts the interval boundaries)")
             }
             let reader = try HistoryReader(path: path)
+            if !tag.isEmpty {
+                let stored = try reader.tags().map {
+                    TagSelection.Path(device: $0.descriptor.device, tag: $0.descriptor.tag)
+                }
+                request.tags = try TagSelection(paths: stored, source: "the historian \(path)").all(tag).map(
+                    \.description)
+            }
             let exporter = try Exporter(reader: reader, request: request)
 
             let fd: Int32

@@ -12,7 +12,7 @@ struct KilnCommand: AsyncParsableCommand {
     )
 
     /// Runs the command, exiting 1 on usage errors (argument parser's default is 64, EX_USAGE):
-    /// Kiln's commands promise 0, 1 or 2.
+    /// Kiln's commands promise 0, 1 or 2. A refused duration gets its reason (a unit missing).
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -23,7 +23,7 @@ struct KilnCommand: AsyncParsableCommand {
             }
         } catch {
             if exitCode(for: error) == .validationFailure {
-                printError(fullMessage(for: error))
+                printError(DurationArgument.explaining(fullMessage(for: error)))
                 exit(withError: ExitCode(1))
             }
             exit(withError: error)

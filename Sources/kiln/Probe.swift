@@ -33,7 +33,7 @@ extension KilnCommand {
         var count: Int = 4
 
         @Option(name: .long, help: "Response timeout.")
-        var timeout: DurationArgument = DurationArgument(argument: "1s")!
+        var timeout: DurationArgument = DurationArgument(.seconds(1))
 
         func validate() throws {
             guard let kind = RegisterKind(rawValue: register), !kind.isBit else {

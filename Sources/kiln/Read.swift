@@ -21,7 +21,11 @@ extension KilnCommand {
         @Option(name: .long, help: "Only this device (repeatable).")
         var device: [String] = []
 
-        @Option(name: .long, help: "Only this tag (repeatable).")
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Only this tag: DEVICE/TAG, a TAG only one device has, or a glob such as 'pump-*/speed' (repeatable).",
+                valueName: "tag"))
         var tag: [String] = []
 
         @Flag(name: .long, help: "One JSON object per line per tag.")
@@ -52,22 +56,24 @@ extension KilnCommand {
             if samples.contains(where: { $0.status.isBad }) { throw ExitCode(2) }
         }
 
-        /// Narrows the gateway to the chosen devices and tags; an unknown name is a usage error.
+        /// Narrows the gateway to the chosen devices and tags (``TagSelection``); an unknown or
+        /// ambiguous name is a usage error.
         private func select(from config: GatewayConfig) throws -> GatewayConfig {
-            var config = config
-            for name in device where !config.devices.contains(where: { $0.name == name }) {
-                printError("error: no device named '\(name)' in \(file)")
+            var selection = TagSelection(config: config, source: file)
+            let chosen: Set<TagSelection.Path>
+            do {
+                try selection.restrict(toDevices: device)
+                chosen = Set(try selection.all(tag))
+            } catch {
+                printError("error: \(error)")
                 throw ExitCode(1)
             }
-            if !device.isEmpty { config.devices.removeAll { !device.contains($0.name) } }
-            if !tag.isEmpty {
-                for name in tag where !config.devices.contains(where: { $0.tags.contains { $0.name == name } }) {
-                    printError("error: no tag named '\(name)' in the selected devices of \(file)")
-                    throw ExitCode(1)
-                }
-                for i in config.devices.indices { config.devices[i].tags.removeAll { !tag.contains($0.name) } }
-                config.devices.removeAll { $0.tags.isEmpty }
+            var config = config
+            for i in config.devices.indices {
+                let name = config.devices[i].name
+                config.devices[i].tags.removeAll { !chosen.contains(.init(device: name, tag: $0.name)) }
             }
+            config.devices.removeAll { $0.tags.isEmpty }
             return config
         }
     }

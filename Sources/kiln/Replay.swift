@@ -25,7 +25,10 @@ extension KilnCommand {
         @Argument(help: "A device map or a gateway config.")
         var file: String
 
-        @Option(name: .long, help: "The tag whose conditioning to run, as DEVICE/TAG.")
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "The tag whose conditioning to run: DEVICE/TAG, or a TAG only one device has.", valueName: "tag"))
         var tag: String
 
         @Option(name: .long, help: "The recorded trace (CSV: ts,value).")
@@ -79,22 +82,22 @@ extension KilnCommand {
             if !headerDone { out += "ts,raw,value,status,fault\n" }
         }
 
-        /// The tag named `DEVICE/TAG`; an unknown or non-numeric one is a usage error.
-        private func find(_ path: String, in config: GatewayConfig) throws -> TagConfig {
-            guard let slash = path.firstIndex(of: "/") else {
-                printError("error: --tag takes DEVICE/TAG, not '\(path)'")
+        /// The tag `text` names (``TagSelection``); an unknown, ambiguous or non-numeric one is a
+        /// usage error.
+        private func find(_ text: String, in config: GatewayConfig) throws -> TagConfig {
+            let path: TagSelection.Path
+            do {
+                path = try TagSelection(config: config, source: file).one(text)
+            } catch {
+                printError("error: \(error)")
                 throw ExitCode(1)
             }
-            let deviceName = String(path[..<slash])
-            let tagName = String(path[path.index(after: slash)...])
-            guard let device = config.devices.first(where: { $0.name == deviceName }) else {
-                printError("error: no device named '\(deviceName)' in \(file)")
-                throw ExitCode(1)
-            }
-            guard let tag = device.tags.first(where: { $0.name == tagName }) else {
-                printError("error: no tag named '\(tagName)' in device '\(deviceName)' of \(file)")
-                throw ExitCode(1)
-            }
+            // The selection came from this config, so the tag is there.
+            guard
+                let tag = config.devices.first(where: { $0.name == path.device })?.tags.first(where: {
+                    $0.name == path.tag
+                })
+            else { throw ExitCode(1) }
             guard tag.type.isNumeric, !tag.register.isBit else {
                 printError(
                     "error: tag '\(path)' is \(tag.register.isBit ? "a bit" : "a \(tag.type)"); only numbers are conditioned"

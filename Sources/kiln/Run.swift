@@ -19,7 +19,7 @@ extension KilnCommand {
         var duration: DurationArgument?
 
         @Option(name: .long, help: "How often to print the live values table.")
-        var printEvery: DurationArgument = DurationArgument(argument: "2s")!
+        var printEvery: DurationArgument = DurationArgument(.seconds(2))
 
         @Flag(name: .long, help: "Print every sample as a JSON line instead of the live table.")
         var json = false
@@ -52,6 +52,7 @@ extension KilnCommand {
             // Only the live table needs the latest sample of every tag.
             var live = json || quiet ? nil : LiveValues(config: config)
             var conditioner = Conditioner(config: config)
+            var faults = FaultTally()
             let started = ContinuousClock.now
             var lastPrint = started
             let end = duration.map { started + $0.duration }
@@ -60,6 +61,7 @@ extension KilnCommand {
                 for batch in conditioner.conditioned(poller.queue.drain()) + conditioner.staleBatches(at: now) {
                     historian?.submit(batch)
                     live?.update(batch)
+                    faults.count(batch)
                     if json, !quiet {
                         for s in batch {
                             let device = config.devices[s.device]
@@ -78,8 +80,10 @@ extension KilnCommand {
             for batch in conditioner.conditioned(poller.queue.drain()) {
                 historian?.submit(batch)
                 live?.update(batch)
+                faults.count(batch)
             }
             historian?.stop()
+            printError(faults.text(config))
             let summary = RunSummary(poller: poller, elapsed: ContinuousClock.now - started)
             printError(summary.text)
             for line in summary.discardLines { printError(line) }

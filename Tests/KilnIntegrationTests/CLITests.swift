@@ -203,6 +203,25 @@ struct CLITests {
         #expect(result.stdout.isEmpty)
     }
 
+    // MARK: - kiln simulate
+
+    /// A port something else holds: `kiln simulate` stops at once, naming it, instead of serving
+    /// the other ports while a client reads whatever holds this one.
+    @Test func simulateOnATakenPortExitsNamingThePort() throws {
+        let holder = try SilentListener()
+        defer { holder.close() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var taken = Self.refused(port: holder.port)
+        taken.name = "pump-8"
+        let map = try dir.write(DeviceMap([Self.alive(port: try Loopback.unusedPort()), taken]))
+        let result = try KilnCLI.run(["simulate", map], timeout: .seconds(10))
+        #expect(result.exitCode == 1, "\(result)")
+        #expect(result.stderr.contains("127.0.0.1:\(holder.port)"), "names the port: \(result.stderr)")
+        #expect(result.stderr.contains("in use"), "\(result.stderr)")
+        #expect(!result.stdout.contains("serving"), "serves nothing: \(result.stdout)")
+    }
+
     // MARK: - kiln run
 
     /// `kiln run: N devices, R requests, F failed, O overruns, D samples dropped in T`
