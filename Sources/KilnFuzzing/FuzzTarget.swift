@@ -5,7 +5,7 @@
 /// ``FuzzTargets/violation(_:)``, which traps so that libFuzzer keeps the input as a crasher.
 /// `kiln-fuzz` drives a target under libFuzzer (tools/fuzz.sh); KilnFuzzingTests replays every
 /// committed corpus and crasher input through it in the normal test run.
-public protocol FuzzTarget {
+public protocol FuzzTarget: Sendable {
     /// The target's name on the command line and its corpus folder's name.
     static var name: String { get }
     static func run(_ data: UnsafeRawBufferPointer)

@@ -2,7 +2,11 @@
 public enum FuzzTargets {
     /// One line a target: its corpus lives in Tests/KilnFuzzingTests/Corpus/<name>.
     public static let all: [any FuzzTarget.Type] = [
-        FuzzDurationText.self
+        FuzzDurationText.self,
+        FuzzConfig.self,
+        FuzzModbusReply.self,
+        FuzzTrace.self,
+        FuzzBlockCodec.self,
     ]
 
     public static func named(_ name: String) -> (any FuzzTarget.Type)? {

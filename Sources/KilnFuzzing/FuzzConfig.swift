@@ -1,0 +1,17 @@
+import KilnConfig
+
+/// The config loader on arbitrary bytes, as a device map or gateway config read from memory.
+///
+/// Errors (`ConfigError`) are the expected outcome and are swallowed; a trap is a bug in the
+/// loader. The path names a folder that does not exist, so relative `devices:` entries and
+/// historian paths resolve to nothing; absolute ones still reach the file system, through the
+/// same regular-file and size checks as `kiln check`.
+public enum FuzzConfig: FuzzTarget {
+    public static let name = "config"
+
+    public static func run(_ data: UnsafeRawBufferPointer) {
+        // Invalid UTF-8 is repaired, as the loader's own file reading reports it first.
+        let text = String(decoding: data, as: UTF8.self)
+        _ = try? ConfigLoader.load(yaml: text, path: "/nonexistent-kiln-fuzz/kiln.yaml")
+    }
+}
