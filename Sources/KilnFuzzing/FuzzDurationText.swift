@@ -10,7 +10,8 @@ public enum FuzzDurationText: FuzzTarget {
         guard let duration = DurationText.parse(text) else { return }
         let formatted = DurationText.format(duration)
         guard DurationText.parse(formatted) == duration else {
-            FuzzTargets.violation("\(text.debugDescription) parses to \(duration), formats as \(formatted), which reads back differently")
+            FuzzTargets.violation(
+                "\(text.debugDescription) parses to \(duration), formats as \(formatted), which reads back differently")
         }
     }
 }

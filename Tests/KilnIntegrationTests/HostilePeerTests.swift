@@ -154,7 +154,11 @@ struct HostilePeerTests {
         #expect(rows.allSatisfy { $0.status == "Good" || $0.value.isEmpty || $0.status.hasPrefix("Uncertain") })
         #expect(goodByDevice["healthy", default: 0] >= Self.healthyValues.count, "\(goodByDevice)")
         #expect(
-            rows.filter { $0.device == "healthy" }.allSatisfy { $0.status == "Good" }, "the healthy device stays Good")
+            rows.filter { $0.device == "healthy" && $0.status != "BadNoData" }.allSatisfy { $0.status == "Good" },
+            "the healthy device stays Good")
+        // The time after the last commit is not covered yet: each tag's raw export ends with one
+        // BadNoData row, never a value.
+        #expect(rows.filter { $0.status == "BadNoData" }.allSatisfy { $0.value.isEmpty })
         for mode in ["ssh", "http", "tls"] {
             #expect(goodByDevice[mode] == nil, "\(mode) stored Good rows")
         }
