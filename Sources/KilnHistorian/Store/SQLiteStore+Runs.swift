@@ -2,8 +2,7 @@ import KilnCore
 
 extension SQLiteStore {
     public func openRun(now: Int64) throws(HistorianError) -> [RunRecord] {
-        do {
-            try connection.execute("BEGIN IMMEDIATE")
+        let (id, closed) = try immediateTransaction {
             let open = try connection.prepare(
                 #"SELECT id, start, first, last FROM runs WHERE "end" IS NULL ORDER BY id"#)
             var closed: [RunRecord] = []
@@ -37,22 +36,17 @@ extension SQLiteStore {
             guard try insert.step() else { throw HistorianError("opening a run: no id returned") }
             let id = insert.int64(0)
             insert.reset()
-            try connection.execute("COMMIT")
+            return (id, closed)
+        }
+        do {
             let update = try connection.prepare(
                 "UPDATE runs SET first = min(coalesce(first, ?2), ?2), last = max(coalesce(last, ?3), ?3) WHERE id = ?1"
             )
             run = (id, update)
-            return closed
-        } catch let error as SQLiteError {
-            rollback()
-            throw HistorianError(error)
-        } catch let error as HistorianError {
-            rollback()
-            throw error
         } catch {
-            rollback()
-            throw HistorianError("\(error)")
+            throw HistorianError(error)
         }
+        return closed
     }
 
     public func closeRun(now: Int64) throws(SQLiteError) {

@@ -100,8 +100,7 @@ public final class SQLiteStore: HistorianStore, @unchecked Sendable {
     }
 
     public func register(_ tags: [TagDescriptor]) throws(HistorianError) -> [Int64] {
-        do {
-            try connection.execute("BEGIN IMMEDIATE")
+        try immediateTransaction {
             let upsert = try connection.prepare(
                 """
                 INSERT INTO tags (device, tag, unit, type, scale, "offset") VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -121,8 +120,18 @@ public final class SQLiteStore: HistorianStore, @unchecked Sendable {
                 ids.append(upsert.int64(0))
                 upsert.reset()
             }
-            try connection.execute("COMMIT")
             return ids
+        }
+    }
+
+    /// Runs `body` in an immediate transaction: commits after it, rolls back and wraps the error
+    /// when anything in it throws.
+    func immediateTransaction<T>(_ body: () throws -> T) throws(HistorianError) -> T {
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+            let result = try body()
+            try connection.execute("COMMIT")
+            return result
         } catch let error as SQLiteError {
             rollback()
             throw HistorianError(error)
