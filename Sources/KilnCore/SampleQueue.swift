@@ -18,6 +18,7 @@ public final class SampleQueue: @unchecked Sendable {
     private var batches: [[Sample]] = []
     private var queued = 0
     private var closed = false
+    private var woken = false
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let droppedSamples = Atomic<Int>(0)
@@ -76,32 +77,52 @@ public final class SampleQueue: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
+    /// Wakes the consumer waiting in ``take(until:into:)`` even though no batch came (a timer
+    /// fired: the consumer has work of its own to do).
+    public func wake() {
+        pthread_mutex_lock(mutex)
+        woken = true
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
     /// Takes every queued batch into `taken` (which should come empty: the two arrays trade
-    /// storage), waiting until the monotonic `deadline` (ns) for the first one. Returns true
+    /// storage), waiting until the monotonic `deadline` (ns) for the first one, or for ``wake()``
+    /// (then `taken` may be empty). `Int64.max` waits for data, a wake-up or the close. Returns true
     /// once ``close()`` was called and nothing was left to take.
     public func take(until deadline: Int64, into taken: inout [[Sample]]) -> Bool {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        if batches.isEmpty, !closed {
+        if batches.isEmpty, !closed, !woken {
             var ts = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
-            while batches.isEmpty, !closed {
-                if pthread_cond_timedwait(condition, mutex, &ts) == ETIMEDOUT { break }
+            while batches.isEmpty, !closed, !woken {
+                if deadline == .max {
+                    pthread_cond_wait(condition, mutex)
+                } else if pthread_cond_timedwait(condition, mutex, &ts) == ETIMEDOUT {
+                    break
+                }
             }
         }
+        woken = false
         swap(&taken, &batches)
         batches.removeAll(keepingCapacity: true)
         queued = 0
         return closed && taken.isEmpty
     }
 
-    /// Takes every queued batch, waiting up to `timeout` for the first one.
-    public func drain(waitingUpTo timeout: Duration = .zero) -> [[Sample]] {
+    /// ``take(until:into:)`` with a deadline `timeout` from now.
+    public func take(waitingAtMost timeout: Duration, into taken: inout [[Sample]]) -> Bool {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         let start = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
         let (seconds, attoseconds) = max(timeout, .zero).components
+        return take(until: start + seconds * 1_000_000_000 + attoseconds / 1_000_000_000, into: &taken)
+    }
+
+    /// Takes every queued batch, waiting up to `timeout` for the first one.
+    public func drain(waitingUpTo timeout: Duration = .zero) -> [[Sample]] {
         var taken: [[Sample]] = []
-        _ = take(until: start + seconds * 1_000_000_000 + attoseconds / 1_000_000_000, into: &taken)
+        _ = take(waitingAtMost: timeout, into: &taken)
         return taken
     }
 }

@@ -2,8 +2,8 @@
     import Glibc
 #endif
 
-/// Time as the poller needs it: monotonic nanoseconds for schedules, wall-clock microseconds for
-/// sample timestamps.
+/// Time as the poller schedules by: monotonic nanoseconds for deadlines. Sample timestamps are
+/// wall time, read from KilnCore's `WallClock` like every other part of Kiln.
 public enum Clocks {
     /// CLOCK_MONOTONIC in nanoseconds: never jumps, so deadlines never drift with NTP.
     @inline(__always)
@@ -11,14 +11,6 @@ public enum Clocks {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-    }
-
-    /// CLOCK_REALTIME in microseconds since the Unix epoch, UTC.
-    @inline(__always)
-    public static func wallMicroseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
     }
 
     /// Sleeps until the absolute monotonic deadline. Returns early (false) when a signal

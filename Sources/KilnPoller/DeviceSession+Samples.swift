@@ -5,7 +5,7 @@ import KilnModbus
 extension DeviceSession {
     /// A sample per tag of `block`, decoded from `words` (the block's reply).
     func appendGood(block: ReadBlock, into samples: inout [Sample]) {
-        let ts = Clocks.wallMicroseconds()
+        let ts = WallClock.epochMicroseconds()
         let words = UnsafeBufferPointer(self.words)
         decoders.withUnsafeBufferPointer { decoders in
             for t in block.tags {
@@ -22,7 +22,7 @@ extension DeviceSession {
 
     /// A bad sample, with the error's status and reason, per tag of `blocks`.
     func appendBad(blocks: ArraySlice<ReadBlock>, error: ModbusError, into samples: inout [Sample]) {
-        let ts = Clocks.wallMicroseconds()
+        let ts = WallClock.epochMicroseconds()
         let reason = error.description
         for block in blocks {
             for t in block.tags {

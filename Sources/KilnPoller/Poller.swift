@@ -121,7 +121,7 @@ public final class Poller: Sendable {
                     samples = session.readAll()
                     session.close()
                 } catch {
-                    let ts = Clocks.wallMicroseconds()
+                    let ts = WallClock.epochMicroseconds()
                     samples = device.tags.indices.map {
                         Sample(
                             device: i, tag: $0, value: nil, raw: nil, status: error.status, reason: error.description,

@@ -3,9 +3,8 @@ import KilnCore
 /// The conditioning stage for a whole gateway: one ``TagConditioner`` per tag, in one flat
 /// array indexed by device and tag, so a batch is conditioned without lookups or allocation.
 public struct Conditioner: Sendable {
-    /// Index in `tags` of each device's first tag.
-    private let firstTag: [Int]
-    private let tagCounts: [Int]
+    /// Device and tag to slot in `tags` (shared with the rest of the gateway).
+    public let index: TagIndex
     private var tags: [TagConditioner]
     /// Whether each tag carries numbers (bools and strings pass through untouched), and has a
     /// thermal model; kept apart so the per-sample path reads two bytes, not a conditioner.
@@ -14,30 +13,27 @@ public struct Conditioner: Sendable {
     /// When each tag was last reported stale by ``staleSamples(at:)``, µs.
     private var staleReported: [Int64?]
 
-    public init(config: GatewayConfig) {
+    /// - Parameters:
+    ///   - index: the gateway's tag index, when the caller has built it already.
+    public init(config: GatewayConfig, index: TagIndex? = nil) {
+        let index = index ?? TagIndex(config)
+        precondition(index.count == config.devices.reduce(0) { $0 + $1.tags.count }, "a tag index of another gateway")
+        self.index = index
         // Sized once: growing by doubling would hold two copies of a large gateway's state at once.
-        let total = config.devices.reduce(0) { $0 + $1.tags.count }
-        var first: [Int] = []
-        var counts: [Int] = []
+        let total = index.count
         var tags: [TagConditioner] = []
         var numeric: [Bool] = []
         var thermal: [Bool] = []
-        first.reserveCapacity(config.devices.count)
-        counts.reserveCapacity(config.devices.count)
         tags.reserveCapacity(total)
         numeric.reserveCapacity(total)
         thermal.reserveCapacity(total)
         for device in config.devices {
-            first.append(tags.count)
-            counts.append(device.tags.count)
             for tag in device.tags {
                 tags.append(TagConditioner(tag: tag))
                 numeric.append(tag.type.isNumeric && !tag.register.isBit)
                 thermal.append(tag.conditioning.thermal != nil)
             }
         }
-        firstTag = first
-        tagCounts = counts
         self.tags = tags
         self.numeric = numeric
         self.thermal = thermal
@@ -72,10 +68,7 @@ public struct Conditioner: Sendable {
 
     /// Conditions one sample in place.
     public mutating func condition(_ sample: inout Sample) {
-        guard sample.device >= 0, sample.device < firstTag.count, sample.tag >= 0,
-            sample.tag < tagCounts[sample.device]
-        else { return }
-        let index = firstTag[sample.device] + sample.tag
+        guard let index = index.slot(of: sample) else { return }
         staleReported[index] = nil
         if sample.status.isBad {
             tags[index].communicationFailed(at: sample.timestamp)
@@ -104,9 +97,10 @@ public struct Conditioner: Sendable {
     /// - Parameter now: µs since the epoch.
     public mutating func staleSamples(at now: Int64) -> [Sample] {
         var out: [Sample] = []
-        for device in firstTag.indices {
-            for tag in 0..<tagCounts[device] {
-                let index = firstTag[device] + tag
+        for device in 0..<self.index.deviceCount {
+            let slots = self.index.slots(ofDevice: device)
+            for index in slots {
+                let tag = index - slots.lowerBound
                 guard tags[index].isOverdue(at: now) else { continue }
                 if let reported = staleReported[index], !tags[index].isPeriodOver(since: reported, at: now) {
                     continue

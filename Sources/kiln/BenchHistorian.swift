@@ -42,7 +42,7 @@ extension KilnCommand.BenchHistorian {
             try writer.start()
 
             let periodMicros = period.duration.nanoseconds / 1000
-            let t0 = start ?? WriterClock.wallMicroseconds()
+            let t0 = start ?? WallClock.epochMicroseconds()
             print("ingest_start_us \(t0)")
             print("ingest_period_us \(periodMicros)")
             flushOutput()
@@ -127,7 +127,7 @@ extension KilnCommand.BenchHistorian {
             let logger = Logger(label: "kiln.bench")
             let store = try SQLiteStore(path: db)
             if existing {
-                try report(store: store, gateway: gateway, now: WriterClock.wallMicroseconds() + 48 * 3_600_000_000)
+                try report(store: store, gateway: gateway, now: WallClock.epochMicroseconds() + 48 * 3_600_000_000)
                 return
             }
             var options = HistorianWriter.Options()
@@ -137,7 +137,7 @@ extension KilnCommand.BenchHistorian {
             try writer.start()
             // Whole UTC hours in the past, so that every window compacts.
             let start =
-                (WriterClock.wallMicroseconds() / SQLiteStore.blockWindow - Int64(hours) - 48) * SQLiteStore.blockWindow
+                (WallClock.epochMicroseconds() / SQLiteStore.blockWindow - Int64(hours) - 48) * SQLiteStore.blockWindow
             var signals = BenchSignals(config: gateway)
             signals.latency = latencyUs
             signals.jitter = jitterUs

@@ -78,7 +78,7 @@ extension KilnCommand {
 
         private func export() throws {
             let path = try historianPath()
-            let now = WriterClock.wallMicroseconds()
+            let now = WallClock.epochMicroseconds()
             guard let start = TimeExpression.parse(from, now: now) else { throw badTime("--from", from) }
             guard let end = TimeExpression.parse(to, now: now) else { throw badTime("--to", to) }
             guard let format = ExportFormat(rawValue: format) else {

@@ -21,10 +21,10 @@ struct CoverageTests {
         let db = dir.file("runs.db")
         try writeThroughWriter(
             db, batches: samples(from: jan1, to: jan1 + 600 * second),
-            now: runClock(start: jan1, stop: jan1 + 750_000_000))
+            clock: RunClock(start: jan1, stop: jan1 + 750_000_000))
         try writeThroughWriter(
             db, batches: samples(from: jan1 + 2400 * second, to: jan1 + 3000 * second),
-            now: runClock(start: jan1 + 2400 * second, stop: jan1 + 3000 * second))
+            clock: RunClock(start: jan1 + 2400 * second, stop: jan1 + 3000 * second))
         return db
     }
 
@@ -131,7 +131,7 @@ struct CoverageTests {
         let dir = TempDir()
         defer { dir.cleanup() }
         let db = dir.file("now.db")
-        let now = WriterClock.wallMicroseconds()
+        let now = WallClock.epochMicroseconds()
         // A run still open (as while kiln runs): it covers up to its last committed sample.
         let store = try SQLiteStore(path: db)
         _ = try store.openRun(now: now - 60 * second)

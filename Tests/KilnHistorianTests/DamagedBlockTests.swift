@@ -12,7 +12,7 @@ struct DamagedBlockTests {
         defer { dir.cleanup() }
         let db = dir.file("d.db")
         let batches = (0..<720).map { k in [sample(0, jan1 + Int64(k) * 10 * second, .double(Double(k) / 4))] }
-        try writeThroughWriter(db, batches: batches, now: runClock(start: jan1, stop: jan1 + 4 * hour))
+        try writeThroughWriter(db, batches: batches, clock: RunClock(start: jan1, stop: jan1 + 4 * hour))
         let store = try SQLiteStore(path: db)
         let report = try store.maintain(
             now: jan1 + 4 * hour, policy: RetentionPolicy(rawWindow: hour, retention: nil), budget: .seconds(60))

@@ -25,7 +25,7 @@ struct ExportTests {
                 [sample(0, jan1 + 90 * second, .double(-0.5))],
             ],
             // Kiln ran the whole day: the ranges below are covered.
-            now: runClock(start: jan1, stop: jan1 + 24 * hour))
+            clock: RunClock(start: jan1, stop: jan1 + 24 * hour))
         return db
     }
 

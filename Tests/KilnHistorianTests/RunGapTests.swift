@@ -52,7 +52,7 @@ struct RunGapTests {
         try #require(runs.count == 2 && runs.allSatisfy { $0.ended == "stop" }, "\(runs)")
         let stopped = try #require(runs[0].end)
         #expect(runs[1].start - stopped > 2_500_000, "the gateway was down about 3 s")
-        let now = WriterClock.wallMicroseconds()
+        let now = WallClock.epochMicroseconds()
         let from = runs[0].start - second
         let to = now + 10 * second
         let covered = runs.flatMap(\.covered)

@@ -92,7 +92,7 @@ struct RunWithHistorianTests {
 
         // The file is next to the config (paths are relative to it) and holds every tag.
         let reader = try HistoryReader(path: dir.file("history.db"))
-        let now = WriterClock.wallMicroseconds()
+        let now = WallClock.epochMicroseconds()
         for path in ["boiler-1/supply_temp", "boiler-1/drum_level", "boiler-1/burner_on"] {
             let points = try reader.points(of: reader.tag(path), from: now - 60_000_000, to: now + 1)
             #expect(points.count >= 5, "\(path): \(points.count) points")

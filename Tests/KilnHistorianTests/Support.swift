@@ -105,23 +105,37 @@ func sample(_ tag: Int, _ time: Int64, _ value: Value?, raw: Value? = nil, statu
 
 /// A writer clock that reads `start` when the run opens and `stop` from then on, so that a
 /// history written at made-up times has a run around it (the real clock would put it in 2026-12).
-func runClock(start: Int64, stop: Int64) -> @Sendable () -> Int64 {
-    let calls = Atomic<Int>(0)
-    return { calls.add(1, ordering: .relaxed).oldValue == 0 ? start : stop }
+final class RunClock: EpochClock {
+    private let calls = Atomic<Int>(0)
+    let start: Int64
+    let stop: Int64
+
+    init(start: Int64, stop: Int64) {
+        self.start = start
+        self.stop = stop
+    }
+
+    var now: EpochInstant {
+        EpochInstant(microseconds: calls.add(1, ordering: .relaxed).oldValue == 0 ? start : stop)
+    }
+    var minimumResolution: Duration { .microseconds(1) }
+    func sleep(until deadline: EpochInstant, tolerance: Duration?) async throws {
+        try await Task.sleep(for: .milliseconds(1))
+    }
 }
 
-/// Writes `batches` through a real writer into the file at `path` and stops it. `now` is the
-/// writer's wall clock (when its run starts and stops); the real clock when nil.
+/// Writes `batches` through a real writer into the file at `path` and stops it. `clock` is the
+/// writer's clock (when its run starts and stops); the wall clock when nil.
 @discardableResult
 func writeThroughWriter(
     _ path: String, tags: [[TagDescriptor]] = testTags(), filters: [[TagHistorianConfig?]] = [],
     batches: [[Sample]], options: HistorianWriter.Options = HistorianWriter.Options(),
-    now: (@Sendable () -> Int64)? = nil
+    clock: (any EpochClock)? = nil
 ) throws -> HistorianStatistics {
     let store = try SQLiteStore(path: path)
     let writer = HistorianWriter(
         store: store, tags: tags, filters: filters, options: options, logger: quietLogger,
-        now: now ?? WriterClock.wallMicroseconds)
+        clock: clock ?? WallClock())
     try writer.start()
     for batch in batches { writer.submitWaiting(batch) }
     writer.stop()

@@ -15,7 +15,7 @@ extension SQLiteStore {
 
     public func maintain(now: Int64, policy: RetentionPolicy, budget: Duration) throws(SQLiteError) -> MaintenanceReport
     {
-        let deadline = WriterClock.monotonicNanoseconds() + budget.nanoseconds
+        let deadline = ContinuousClock.now + budget
         var report = MaintenanceReport()
         if let retention = policy.retention {
             try dropExpired(before: now - retention, report: &report)
@@ -82,7 +82,9 @@ extension SQLiteStore {
     // MARK: - Compaction
 
     /// Compacts, tag by tag and oldest first, every window that ends before `cutoff`.
-    func compact(before cutoff: Int64, deadline: Int64, report: inout MaintenanceReport) throws(SQLiteError) {
+    func compact(before cutoff: Int64, deadline: ContinuousClock.Instant, report: inout MaintenanceReport)
+        throws(SQLiteError)
+    {
         let oldest = try connection.prepare(
             "SELECT time FROM samples WHERE tag = ?1 AND time >= ?2 ORDER BY time LIMIT 1")
         for (tag, grid) in try compactableTags() {
@@ -91,7 +93,7 @@ extension SQLiteStore {
             // stepped over.
             var from = Int64.min
             while true {
-                if WriterClock.monotonicNanoseconds() >= deadline {
+                if ContinuousClock.now >= deadline {
                     report.finished = false
                     return
                 }

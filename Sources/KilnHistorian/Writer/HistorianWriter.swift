@@ -53,33 +53,38 @@ public final class HistorianWriter: Sendable {
     private let thread = Mutex<WriterThread?>(nil)
     private let store: any HistorianStore
     private let lastDropLog = Atomic<Int64>(Int64.min)
+    private let clock: any EpochClock
 
     /// - Parameters:
     ///   - store: where samples go (`SQLiteStore` in production).
     ///   - tags: every tag, by device index then tag index (`TagDescriptor.all(in:)`).
     ///   - filters: per device and tag, the historian settings (nil = store every sample).
-    ///   - now: wall-clock microseconds, injectable so that retention tests run in milliseconds.
+    ///   - clock: what the writer reads for what it records, its flush deadline, retries and
+    ///     retention; a `ManualClock` makes flush and retention tests run in milliseconds.
     public init(
         store: any HistorianStore, tags: [[TagDescriptor]], filters: [[TagHistorianConfig?]] = [],
-        options: Options = Options(), logger: Logger,
-        now: @escaping @Sendable () -> Int64 = WriterClock.wallMicroseconds
+        options: Options = Options(), logger: Logger, clock: any EpochClock = WallClock()
     ) {
         self.options = options
         self.queue = SampleQueue(capacity: options.queueCapacity)
         self.logger = logger
         self.store = store
+        self.clock = clock
         self.loop = Mutex(
             WriterLoop(
                 store: store, tags: tags, filters: filters, options: options, counters: counters, logger: logger,
-                now: now))
+                clock: clock))
     }
 
     /// A writer for `config`'s historian (the file at `config.historian.path`).
-    public convenience init(config: GatewayConfig, historian: HistorianConfig, logger: Logger) throws(HistorianError) {
+    public convenience init(
+        config: GatewayConfig, historian: HistorianConfig, logger: Logger, clock: any EpochClock = WallClock()
+    ) throws(HistorianError) {
         let store = try SQLiteStore(path: historian.path)
         self.init(
             store: store, tags: TagDescriptor.all(in: config),
-            filters: config.devices.map { $0.tags.map(\.historian) }, options: Options(historian), logger: logger)
+            filters: config.devices.map { $0.tags.map(\.historian) }, options: Options(historian), logger: logger,
+            clock: clock)
     }
 
     /// Registers the tags in the file, then starts the writer thread.
@@ -103,9 +108,9 @@ public final class HistorianWriter: Sendable {
         guard !batch.isEmpty else { return true }
         if queue.push(batch) { return true }
         counters.droppedQueueFull.add(batch.count, ordering: .relaxed)
-        let now = WriterClock.monotonicNanoseconds()
+        let now = clock.now.microseconds
         let last = lastDropLog.load(ordering: .relaxed)
-        if last == .min || now - last > 10_000_000_000,
+        if last == .min || now - last > 10_000_000 || now < last,
             lastDropLog.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
         {
             logger.warning(
@@ -123,6 +128,10 @@ public final class HistorianWriter: Sendable {
         guard !batch.isEmpty else { return }
         while !queue.push(batch) { usleepShort() }
     }
+
+    /// Wakes the writer thread to look at its clock: a commit or a retry may be due. Needed only
+    /// with a clock that jumps (`ManualClock`); with the wall clock the writer wakes by itself.
+    public func wake() { queue.wake() }
 
     /// Samples waiting in the queue.
     public var queued: Int { queue.count }

@@ -6,12 +6,12 @@ import Logging
 struct WriterLoop: Sendable {
     let store: any HistorianStore
     let tags: [TagDescriptor]
-    /// Flat index of each device's first tag.
-    let firstIndex: [Int]
+    /// Device and tag to flat tag index.
+    let tagIndex: TagIndex
     let options: WriterOptions
     let counters: StatisticsCounters
     let logger: Logger
-    let now: @Sendable () -> Int64
+    let clock: any EpochClock
 
     /// Per flat tag index: the database id, and the exception filter when the tag has one.
     private var ids: [Int64] = []
@@ -29,7 +29,7 @@ struct WriterLoop: Sendable {
     private var touched: [Int] = []
     private var texts: [String] = []
     private var rows = 0
-    /// Monotonic time the first pending row arrived.
+    /// Clock time (µs) the first pending row arrived.
     private var batchStarted: Int64 = 0
 
     // MARK: Failure state
@@ -44,21 +44,15 @@ struct WriterLoop: Sendable {
 
     init(
         store: any HistorianStore, tags: [[TagDescriptor]], filters: [[TagHistorianConfig?]], options: WriterOptions,
-        counters: StatisticsCounters, logger: Logger, now: @escaping @Sendable () -> Int64
+        counters: StatisticsCounters, logger: Logger, clock: any EpochClock
     ) {
         self.store = store
-        var first: [Int] = []
-        var flat: [TagDescriptor] = []
-        for device in tags {
-            first.append(flat.count)
-            flat.append(contentsOf: device)
-        }
-        self.tags = flat
-        self.firstIndex = first
+        self.tags = tags.flatMap { $0 }
+        self.tagIndex = TagIndex(tagCounts: tags.map(\.count))
         self.options = options
         self.counters = counters
         self.logger = logger
-        self.now = now
+        self.clock = clock
         var flatFilters: [ExceptionFilter?] = []
         for (d, device) in tags.enumerated() {
             for (t, tag) in device.enumerated() {
@@ -68,7 +62,7 @@ struct WriterLoop: Sendable {
         }
         self.filters = flatFilters
         self.filtered = flatFilters.map { $0 != nil }
-        pending = Array(repeating: [], count: flat.count)
+        pending = Array(repeating: [], count: self.tags.count)
     }
 
     /// Numeric tags with any of deadband, compression or max_interval get a filter; bools and
@@ -79,12 +73,12 @@ struct WriterLoop: Sendable {
         else { return nil }
         return ExceptionFilter(
             deadband: config.deadband, compression: config.compression,
-            maxInterval: config.maxInterval.map { $0.nanoseconds / 1000 })
+            maxInterval: config.maxInterval.map(\.wholeMicroseconds))
     }
 
     mutating func registerTags() throws(HistorianError) {
         ids = try store.register(tags)
-        for run in try store.openRun(now: now()) {
+        for run in try store.openRun(now: now) {
             logger.warning(
                 "historian: the previous run did not stop cleanly; it is closed at its last committed sample, and the time after it reads as not covered",
                 metadata: [
@@ -93,24 +87,39 @@ struct WriterLoop: Sendable {
                 ])
         }
         insertOrder = ids.indices.sorted { ids[$0] < ids[$1] }
-        nextMaintenance = WriterClock.monotonicNanoseconds() + options.maintenanceInterval.nanoseconds
+        nextMaintenance = now + options.maintenanceInterval.wholeMicroseconds
     }
 
     // MARK: - The loop
 
+    /// The clock's reading, µs since the epoch.
+    private var now: Int64 { clock.now.microseconds }
+
+    /// Whether `interval` µs have passed since `since` by `time`; also when the clock stepped back
+    /// before `since` (a wall clock set back must not hold a commit for as long as it stepped).
+    @inline(__always)
+    private static func isDue(_ time: Int64, since: Int64, interval: Int64) -> Bool {
+        time - since >= interval || time < since
+    }
+
     mutating func run(queue: SampleQueue) {
-        let flush = options.flush.nanoseconds
+        let flush = options.flush.wholeMicroseconds
         var batches: [[Sample]] = []
         while true {
-            let mono = WriterClock.monotonicNanoseconds()
-            let deadline = rows > 0 ? batchStarted + flush : mono + flush
-            let closed = queue.take(until: deadline, into: &batches)
+            // Waits for data, for the flush deadline by the clock (never longer than `flush`,
+            // so a clock step cannot hold rows back), or for ``HistorianWriter/wake()``.
+            let left = rows > 0 ? min(max(batchStarted + flush - now, 0), flush) : flush
+            let closed = queue.take(waitingAtMost: .microseconds(left), into: &batches)
             for batch in batches { process(batch) }
             batches.removeAll(keepingCapacity: true)
             if closed { break }
-            let after = WriterClock.monotonicNanoseconds()
-            if rows > 0, after - batchStarted >= flush { commit() }
-            if failure == nil, after >= nextMaintenance { maintain() }
+            let after = now
+            if rows > 0, Self.isDue(after, since: batchStarted, interval: flush) { commit() }
+            if failure == nil,
+                after >= nextMaintenance || after < nextMaintenance - options.maintenanceInterval.wholeMicroseconds
+            {
+                maintain()
+            }
         }
         // Shutdown: record a gap if writing failed and works again now, then what the filters
         // still hold, then the last commit.
@@ -131,7 +140,7 @@ struct WriterLoop: Sendable {
         // sample and records the gap.
         if failure == nil {
             do {
-                try store.closeRun(now: now())
+                try store.closeRun(now: now)
             } catch {
                 logger.warning("historian: cannot record the clean stop", metadata: ["kiln.error": "\(error)"])
             }
@@ -181,15 +190,12 @@ struct WriterLoop: Sendable {
     /// such device or tag, which only a caller's bug can cause.
     @inline(__always)
     private func index(of s: Sample) -> Int? {
-        guard s.device >= 0, s.device < firstIndex.count, s.tag >= 0 else { return nil }
-        let i = firstIndex[s.device] + s.tag
-        let end = s.device + 1 < firstIndex.count ? firstIndex[s.device + 1] : tags.count
-        return i < end ? i : nil
+        tagIndex.slot(of: s)
     }
 
     @inline(__always)
     private mutating func append(_ i: Int, _ row: PendingRow) {
-        if rows == 0 { batchStarted = WriterClock.monotonicNanoseconds() }
+        if rows == 0 { batchStarted = now }
         if pending[i].isEmpty { touched.append(i) }
         pending[i].append(row)
         rows += 1
@@ -239,7 +245,7 @@ struct WriterLoop: Sendable {
         store.rollback()
         var lost = Failure(
             reason: error.description,
-            nextRetry: WriterClock.monotonicNanoseconds() + options.retryInterval.nanoseconds)
+            nextRetry: now + options.retryInterval.wholeMicroseconds)
         if let previous = failure {
             lost.lost = previous.lost
             lost.firstLost = previous.firstLost
@@ -280,16 +286,17 @@ struct WriterLoop: Sendable {
     /// When due, tries to record the gap; true when writing works again.
     private mutating func retry() -> Bool {
         guard let f = failure else { return true }
-        guard WriterClock.monotonicNanoseconds() >= f.nextRetry else { return false }
-        let start = f.firstLost.values.min() ?? now()
-        let gap = Gap(start: start, end: now(), lost: f.lost, reason: f.reason, firstLost: f.firstLost)
+        guard now >= f.nextRetry || now < f.nextRetry - options.retryInterval.wholeMicroseconds else { return false }
+        let start = f.firstLost.values.min() ?? now
+        let gap = Gap(start: start, end: now, lost: f.lost, reason: f.reason, firstLost: f.firstLost)
         do {
             try store.begin()
             try store.recordGap(gap, status: StatusCode.badResourceUnavailable.rawValue)
             try store.commit(seen: [])
         } catch {
             store.rollback()
-            failure?.nextRetry = WriterClock.monotonicNanoseconds() + options.retryInterval.nanoseconds
+            let next = now + options.retryInterval.wholeMicroseconds
+            failure?.nextRetry = next
             return false
         }
         failure = nil
@@ -308,7 +315,7 @@ struct WriterLoop: Sendable {
 
     private mutating func maintain() {
         do {
-            let report = try store.maintain(now: now(), policy: options.policy, budget: options.maintenanceBudget)
+            let report = try store.maintain(now: now, policy: options.policy, budget: options.maintenanceBudget)
             counters.blocksWritten.add(report.blocksWritten, ordering: .relaxed)
             counters.pointsCompacted.add(report.pointsCompacted, ordering: .relaxed)
             counters.blocksDropped.add(report.blocksDropped, ordering: .relaxed)
@@ -322,11 +329,11 @@ struct WriterLoop: Sendable {
                     ])
             }
             // Work left: come back soon, between two commits.
-            let wait = report.finished ? options.maintenanceInterval.nanoseconds : options.flush.nanoseconds
-            nextMaintenance = WriterClock.monotonicNanoseconds() + wait
+            let wait = report.finished ? options.maintenanceInterval.wholeMicroseconds : options.flush.wholeMicroseconds
+            nextMaintenance = now + wait
         } catch {
             logger.warning("historian maintenance failed; retrying later", metadata: ["kiln.error": "\(error)"])
-            nextMaintenance = WriterClock.monotonicNanoseconds() + options.maintenanceInterval.nanoseconds
+            nextMaintenance = now + options.maintenanceInterval.wholeMicroseconds
         }
     }
 }
