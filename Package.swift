@@ -11,6 +11,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C stays behind one door: only KilnModbus imports CModbus.
@@ -54,10 +57,23 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
+        // The running gateway: poller -> conditioning -> sinks, each part a Service in one ServiceGroup.
+        .target(
+            name: "KilnGateway",
+            dependencies: [
+                "KilnCore", "KilnConfig", "KilnPoller", "KilnSignal", "KilnHistorian",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "kiln",
             dependencies: [
-                "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "KilnSignal", "KilnHistorian",
+                "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "KilnSignal", "KilnHistorian", "KilnGateway",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -87,6 +103,10 @@ let package = Package(
         .testTarget(
             name: "KilnHistorianTests",
             dependencies: ["KilnHistorian", "KilnSeries", "KilnCore", "kiln"]
+        ),
+        .testTarget(
+            name: "KilnGatewayTests",
+            dependencies: ["KilnGateway", "KilnCore", "KilnSignal", "KilnHistorian", "kiln"]
         ),
         .testTarget(
             name: "KilnIntegrationTests",

@@ -61,6 +61,9 @@ public enum ConfigLoader {
                 if let fields = reader.root(root, .gateway) {
                     if let realtime = fields["realtime"] { config.realtime = reader.realtime(realtime) }
                     if let historian = fields["historian"] { config.historian = reader.historian(historian) }
+                    if let timeout = reader.duration(fields, "shutdown_timeout", in: DurationLimits.shutdown) {
+                        config.shutdownTimeout = timeout
+                    }
                     for map in reader.mapReferences(fields) {
                         config.devices += loadMap(map, names: &deviceNames, reader: &reader)
                     }

@@ -19,6 +19,8 @@ enum DurationLimits {
     static let schedule: ClosedRange<Duration> = .milliseconds(1)...(.seconds(365 * 86_400))
     /// A fault's start may also be zero.
     static let start: ClosedRange<Duration> = .zero...(.seconds(365 * 86_400))
+    /// How long a gateway may take to stop (drain, flush) before it gives up: up to an hour.
+    static let shutdown: ClosedRange<Duration> = .milliseconds(1)...(.seconds(3_600))
     /// A simulated slow reply.
     static let delay: ClosedRange<Duration> = .milliseconds(1)...(.seconds(3_600))
 

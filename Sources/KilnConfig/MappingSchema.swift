@@ -21,7 +21,7 @@ extension MappingSchema {
 
     /// A gateway config: `devices:` is a list of map files or globs, plus gateway settings.
     static let gateway = MappingSchema(
-        "gateway config", keys: ["devices", "realtime", "historian"], required: ["devices"])
+        "gateway config", keys: ["devices", "realtime", "historian", "shutdown_timeout"], required: ["devices"])
 
     static let historian = MappingSchema(
         "historian", keys: ["path", "flush", "raw_window", "retention"], required: ["path"])

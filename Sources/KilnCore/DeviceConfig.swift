@@ -128,15 +128,19 @@ public struct GatewayConfig: Sendable, Hashable {
     public var realtime: RealtimeConfig
     /// The historian; nil when the gateway keeps no history.
     public var historian: HistorianConfig?
+    /// How long `kiln run` may take to stop (stop polling, drain every queue, flush the
+    /// historian) before it gives up, logs what it abandoned and exits 1.
+    public var shutdownTimeout: Duration
     public var devices: [DeviceConfig]
 
     public init(
         path: String, realtime: RealtimeConfig = RealtimeConfig(), historian: HistorianConfig? = nil,
-        devices: [DeviceConfig]
+        shutdownTimeout: Duration = .seconds(10), devices: [DeviceConfig]
     ) {
         self.path = path
         self.realtime = realtime
         self.historian = historian
+        self.shutdownTimeout = shutdownTimeout
         self.devices = devices
     }
 }
