@@ -1,4 +1,21 @@
 import KilnCore
+import KilnGateway
+import Synchronization
+
+/// The fault tally as a sink of the gateway: inline (a pass over the batch, a hash per
+/// faulted sample).
+final class FaultTallySink: Sink {
+    let name = "faults"
+    var delivery: SinkDelivery { .inline }
+    private let tally = Mutex(FaultTally())
+
+    func consume(_ batch: [Sample]) -> Bool {
+        tally.withLock { $0.count(batch) }
+        return true
+    }
+
+    func text(_ config: GatewayConfig) -> String { tally.withLock { $0.text(config) } }
+}
 
 /// The faults the conditioning caught during `kiln run`, by class, for the closing
 /// `faults caught:` line: a rejected spike shows there even when the live table had moved on by
