@@ -161,8 +161,12 @@ public final class Gateway: Sendable {
         if !pipeline.isDone {
             lines.append("conditioning had not drained the poller's queue: \(queued) samples not conditioned")
         }
-        for s in pipeline.sinkStatistics where s.depth > 0 {
-            lines.append("sink \(s.name): \(s.depth) samples not consumed")
+        for lane in pipeline.lanes where !lane.isFinished {
+            let depth = lane.depth
+            lines.append(
+                depth > 0
+                    ? "sink \(lane.sink.name): \(depth) samples not consumed"
+                    : "sink \(lane.sink.name): had not finished (its last flush)")
         }
         if lines.isEmpty { lines.append("a service had not stopped (polling threads or a sink's last flush)") }
         return lines

@@ -25,6 +25,7 @@ public final class Pipeline: Sendable {
     private let inCount = Atomic<Int>(0)
     private let outCount = Atomic<Int>(0)
     private let staleCount = Atomic<Int>(0)
+    private let sweepCount = Atomic<Int>(0)
     private let metrics: PipelineMetrics
     private let completion = Completion()
     private let logger: Logger
@@ -62,6 +63,8 @@ public final class Pipeline: Sendable {
     public var samplesOut: Int { outCount.load(ordering: .relaxed) }
     /// Stale samples the clock's sweeps made (no poll came for three periods).
     public var staleSamples: Int { staleCount.load(ordering: .relaxed) }
+    /// Staleness sweeps done (one per ``tick()`` that the conditioning thread has seen).
+    public var sweeps: Int { sweepCount.load(ordering: .relaxed) }
 
     /// Per sink, in order: samples dropped, consumed, and waiting.
     public var sinkStatistics: [SinkStatistics] {
@@ -124,6 +127,7 @@ public final class Pipeline: Sendable {
                 }
                 for lane in lanes { lane.updateDepth() }
                 metrics.inputDropped.record(input.dropped)
+                sweepCount.add(1, ordering: .relaxed)
             }
             if closed { break }
         }

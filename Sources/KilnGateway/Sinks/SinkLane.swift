@@ -15,6 +15,7 @@ final class SinkLane: Sendable {
     private let thread = Mutex<pthread_t?>(nil)
     private let inlineDropped = Atomic<Int>(0)
     private let delivered = Atomic<Int>(0)
+    private let finished = Atomic<Bool>(false)
     let metrics: SinkMetrics
     let arrival: ArrivalProbe?
 
@@ -55,6 +56,9 @@ final class SinkLane: Sendable {
         }
     }
 
+    /// Whether the sink has finished (its last flush done).
+    var isFinished: Bool { finished.load(ordering: .relaxed) }
+
     func updateDepth() { metrics.depth.record(depth) }
 
     /// Starts the queued sink's thread (nothing for an inline sink).
@@ -93,6 +97,7 @@ final class SinkLane: Sendable {
             pthread_join(handle, nil)
         }
         sink.finish()
+        finished.store(true, ordering: .relaxed)
         updateDepth()
     }
 }
