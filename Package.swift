@@ -78,6 +78,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Benchmark drivers, outside the product (tools/bench/*.sh run them).
+        .executableTarget(
+            name: "kiln-bench",
+            dependencies: [
+                "KilnCore", "KilnConfig", "KilnPoller", "KilnSignal", "KilnHistorian", "KilnGateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         // libFuzzer targets for everything that parses outside input; kiln-fuzz drives them
         // (tools/fuzz.sh), KilnFuzzingTests replays their corpora and crashers in every test run.
         .target(

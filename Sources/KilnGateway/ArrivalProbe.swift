@@ -13,14 +13,17 @@ public final class ArrivalProbe: @unchecked Sendable {
     private let buffers: [UnsafeMutableBufferPointer<Int64>]
     private let counts: UnsafeMutableBufferPointer<Int>
     private let clock: any EpochClock
+    private let from: Int64
     public let capacity: Int
 
     /// - Parameters:
     ///   - sinks: how many sinks the pipeline has.
     ///   - capacity: latencies kept per sink.
-    public init(sinks: Int, capacity: Int, clock: any EpochClock = WallClock()) {
+    ///   - from: samples stamped earlier (µs since the epoch) are not recorded: a warm-up.
+    public init(sinks: Int, capacity: Int, warmupUntil from: Int64 = .min, clock: any EpochClock = WallClock()) {
         self.capacity = capacity
         self.clock = clock
+        self.from = from
         buffers = (0..<sinks).map { _ in
             let b = UnsafeMutableBufferPointer<Int64>.allocate(capacity: capacity)
             b.initialize(repeating: 0)
@@ -37,10 +40,10 @@ public final class ArrivalProbe: @unchecked Sendable {
 
     /// Records every sample of the batch: its latency is now minus its poll timestamp.
     @inline(__always)
-    func record(sink: Int, batch: [Sample]) {
+    public func record(sink: Int, batch: [Sample]) {
         guard sink < buffers.count else { return }
         let now = clock.now.microseconds
-        for s in batch {
+        for s in batch where s.timestamp >= from {
             let n = counts[sink]
             if n < capacity { buffers[sink][n] = now - s.timestamp }
             counts[sink] = n + 1

@@ -42,7 +42,7 @@ struct ShutdownTests {
     @Test func aCleanShutdownDrainsEverySinkAndEndsStopped() async throws {
         let memory = InMemorySink(name: "memory")
         let gateway = try Gateway(
-            config: try config(timeout: .seconds(10)), sinks: [memory],
+            config: try config(timeout: .seconds(120)), sinks: [memory],
             options: .init(metricsFactory: MetricsExposition().factory, shutdownSignals: []), logger: quietLogger)
         let outcome = await gateway.run(for: .milliseconds(500))
         #expect(outcome == .stopped)

@@ -58,11 +58,13 @@ struct StalenessTests {
                 services: [TickerService(pipeline: pipeline, clock: clock, interval: .seconds(1))],
                 logger: quietLogger))
         let running = Task { try await group.run() }
+        // Generous waits: with the whole suite running, the cooperative pool (two threads here)
+        // can be busy for seconds before the ticker's task runs.
         for n in 1...3 {
-            #expect(await waitUntil { clock.sleeperCount == 1 })
-            #expect(pipeline.sweeps == n - 1)
+            try #require(await waitUntil(timeout: .seconds(90)) { clock.sleeperCount == 1 })
+            #expect(pipeline.sweeps == n - 1, "no sweep before the clock moves")
             clock.advance(by: .seconds(1))
-            #expect(await waitUntil { pipeline.sweeps == n })
+            try #require(await waitUntil(timeout: .seconds(90)) { pipeline.sweeps == n })
         }
         await group.triggerGracefulShutdown()
         try await running.value

@@ -31,7 +31,7 @@ struct TempDir {
 
 /// Checks `condition` every 5 ms until it holds or `timeout` passes; returns whether it held.
 /// Waiting for an outcome, never asserting how long it took.
-func eventually(timeout: Duration = .seconds(10), _ condition: () throws -> Bool) rethrows -> Bool {
+func eventually(timeout: Duration = .seconds(30), _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while true {
         if try condition() { return true }
@@ -42,7 +42,7 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () throws -> Bool
 
 /// `eventually` for async tests: sleeps between checks instead of blocking a thread of the
 /// cooperative pool (two on a two-core machine), which the code under test may need.
-func waitUntil(timeout: Duration = .seconds(10), _ condition: () throws -> Bool) async rethrows -> Bool {
+func waitUntil(timeout: Duration = .seconds(90), _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while true {
         if try condition() { return true }
