@@ -1,6 +1,10 @@
 import KilnCore
 import KilnGateway
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What `kiln run` did, for the operator and for benchmarks.
 struct RunSummary {
     let gateway: Gateway
@@ -36,6 +40,22 @@ struct RunSummary {
             return "kiln run: device \(poller.device.name) (\(poller.device.host):\(poller.device.port)) sent "
                 + "\(d.frames) frames that answered no request (\(d.unasked) unasked, \(d.mismatched) not matching the "
                 + "request in flight; \(d.bytes) bytes), all discarded"
+        }
+    }
+}
+
+/// Standard error without touching standard output.
+enum StandardError {
+    /// Writes a line to file descriptor 2 directly: no stdio buffer, no flush of standard output.
+    static func writeUnbuffered(_ text: String) {
+        var line = text + "\n"
+        line.withUTF8 { bytes in
+            var rest = UnsafeRawBufferPointer(bytes)
+            while !rest.isEmpty {
+                let n = write(2, rest.baseAddress, rest.count)
+                if n <= 0 { return }
+                rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+            }
         }
     }
 }

@@ -3,6 +3,10 @@ import KilnCore
 import KilnGateway
 import Logging
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension KilnCommand {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -60,21 +64,10 @@ extension KilnCommand {
                 ])
             let started = ContinuousClock.now
             let outcome = await gateway.run(for: duration?.duration)
-            printError(faults.text(config))
             let summary = RunSummary(gateway: gateway, elapsed: ContinuousClock.now - started)
-            printError(summary.text)
-            printError(summary.pipelineText)
-            for line in summary.discardLines { printError(line) }
-            if let historian = gateway.historian { printError(HistorianSummary(historian.statistics).text) }
+            var report = [faults.text(config), summary.text, summary.pipelineText] + summary.discardLines
+            if let historian = gateway.historian { report.append(HistorianSummary(historian.statistics).text) }
             var failed = false
-            if let metrics {
-                do {
-                    try exposition.write(to: metrics)
-                } catch {
-                    printError("error: \(error)")
-                    failed = true
-                }
-            }
             switch outcome {
             case .stopped:
                 break
@@ -82,12 +75,27 @@ extension KilnCommand {
                 logger.error(
                     "shutdown_timeout passed; exiting with work abandoned",
                     metadata: ["kiln.shutdown_timeout": "\(DurationText.format(config.shutdownTimeout))"])
-                for line in lines { printError("kiln run: abandoned: \(line)") }
+                report += lines.map { "kiln run: abandoned: \($0)" }
                 failed = true
             case .failed(let message):
-                printError("error: \(message)")
+                report.append("error: \(message)")
                 failed = true
             }
+            if let metrics {
+                do {
+                    try exposition.write(to: metrics)
+                } catch {
+                    report.append("error: \(error)")
+                    failed = true
+                }
+            }
+            if case .abandoned = outcome {
+                // What did not stop may hold standard output (a printer blocked on a full pipe):
+                // flushing it, as printError and exit() do, would hang past the bound.
+                for line in report { StandardError.writeUnbuffered(line) }
+                _exit(1)
+            }
+            for line in report { printError(line) }
             if failed { throw ExitCode(1) }
         }
     }

@@ -138,4 +138,37 @@ struct RunShutdownTests {
         #expect(result.err.contains("faults caught (samples): comm "), "\(result.err)")
         #expect(metrics["kiln_sink_queue_depth{sink=\"live\"}"] == 0)
     }
+
+    /// A printer stuck on a pipe nobody reads cannot stop: past `shutdown_timeout`, `kiln run`
+    /// says what it abandoned and exits 1 instead of hanging.
+    @Test(.timeLimit(.minutes(2)))
+    func aShutdownPastTheBoundExitsOneNamingWhatItAbandoned() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let port = try freePort()
+        let map = try dir.write("plant.yaml", Self.plant(port: port, devices: 10, tags: 10, poll: "100ms"))
+        let config = try dir.write("kiln.yaml", "devices:\n  - plant.yaml\nshutdown_timeout: 1s\n")
+        let kiln = try kilnBinary()
+        let simulator = try Child([kiln, "simulate", map], log: dir.file("simulate.log"))
+        defer { simulator.signal(SIGTERM) }
+        #expect(eventually { simulator.output.contains("serving dev-1 (unit 1)") }, "\(simulator.output)")
+
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: kiln)
+        run.arguments = ["run", config, "--json"]
+        let stdout = Pipe()  // never read: 1,000 JSON lines a second fill it within a second
+        run.standardOutput = stdout
+        _ = FileManager.default.createFile(atPath: dir.file("run.log"), contents: nil)
+        run.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("run.log")))
+        try run.run()
+        defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
+        func log() -> String { (try? String(contentsOfFile: dir.file("run.log"), encoding: .utf8)) ?? "" }
+        #expect(eventually { log().contains("polling") })
+        usleep(2_000_000)
+        kill(run.processIdentifier, SIGTERM)
+        #expect(eventually(timeout: .seconds(60)) { !run.isRunning }, "kiln run hung past its bound: \(log())")
+        #expect(run.terminationStatus == 1, "\(log())")
+        #expect(log().contains("kiln run: abandoned: sink json: "), "\(log())")
+        #expect(log().contains("pipeline: "), "the summary still comes: \(log())")
+    }
 }
