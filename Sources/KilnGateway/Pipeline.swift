@@ -1,4 +1,5 @@
 import KilnCore
+import KilnPoller
 import KilnSignal
 import Logging
 import Metrics
@@ -29,6 +30,8 @@ public final class Pipeline: Sendable {
     private let metrics: PipelineMetrics
     private let completion = Completion()
     private let logger: Logger
+    /// The policy of the conditioning thread: the poll threads', one priority below them.
+    private let realtime: RealtimeConfig
 
     /// - Parameters:
     ///   - input: the poller's queue.
@@ -43,6 +46,9 @@ public final class Pipeline: Sendable {
         self.input = input
         self.clock = clock
         self.logger = logger
+        var realtime = config.realtime
+        realtime.priority = max(1, realtime.priority - 1)
+        self.realtime = realtime
         conditioner = Mutex(Conditioner(config: config, index: index))
         metrics = PipelineMetrics(factory: metricsFactory)
         lanes = sinks.enumerated().map { i, sink in
@@ -82,6 +88,12 @@ public final class Pipeline: Sendable {
         else { return }
         var handle = pthread_t()
         let rc = OSThread.spawn(handle: &handle) { [self] in
+            // A plant that asks for real-time polling gets its samples delivered on the same
+            // terms: a busy machine then delays the hand-off as little as it delays the polls.
+            if realtime.policy != .other {
+                let achieved = Realtime.applyToCurrentThread(realtime)
+                logger.info("conditioning thread runs at \(achieved)")
+            }
             run(&conditioner)
             completion.finish()
         }

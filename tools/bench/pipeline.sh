@@ -4,7 +4,10 @@
 # poller's queue) and, side by side in the same run, through the reference (the drain loop
 # with a fixed 20 ms sleep that `kiln run` had before issue 11). Issue 11's target: p99 <= 2 ms.
 #
-#   tools/bench/pipeline.sh [--no-build] [--runs N] [--seconds S]
+#   tools/bench/pipeline.sh [--no-build] [--runs N] [--seconds S] [--realtime]
+#
+# --realtime polls under `realtime: { policy: fifo, priority: 80 }` (root), as a plant runs Kiln;
+# the conditioning thread then runs at SCHED_FIFO 79.
 #
 # Runs alternate (gateway, reference, gateway, ...) so both see the same machine; the report
 # gives every run, then the median and spread (min-max) of each figure. Output goes to standard
@@ -15,11 +18,13 @@ cd "$(dirname "$0")/../.."
 build=true
 runs=3
 seconds=10
+config=gw200.yaml
 while (($#)); do
     case "$1" in
         --no-build) build=false ;;
         --runs) runs="$2"; shift ;;
         --seconds) seconds="$2"; shift ;;
+        --realtime) config=gw200-rt.yaml ;;
         *) echo "pipeline.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -48,7 +53,7 @@ results="$out/pipeline-runs.txt"
 for r in $(seq "$runs"); do
     for mode in gateway sleep-20ms; do
         echo "pipeline.sh: run $r/$runs, $mode, ${seconds}s" >&2
-        "$bin/kiln-bench" pipeline "$out/gw200.yaml" --mode "$mode" --seconds "$seconds" | tee -a "$results" >&2
+        "$bin/kiln-bench" pipeline "$out/$config" --mode "$mode" --seconds "$seconds" | tee -a "$results" >&2
     done
 done
 
