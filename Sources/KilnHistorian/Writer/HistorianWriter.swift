@@ -50,7 +50,7 @@ public final class HistorianWriter: Sendable {
     private let counters = StatisticsCounters()
     private let logger: Logger
     private let loop: Mutex<WriterLoop?>
-    private let thread = Mutex<WriterThread?>(nil)
+    private let thread = Mutex<JoinableThread?>(nil)
     private let store: any HistorianStore
     private let lastDropLog = Atomic<Int64>(Int64.min)
 
@@ -87,8 +87,8 @@ public final class HistorianWriter: Sendable {
         guard var body = loop.withLock({ $0.take() }) else { return }
         try body.registerTags()
         store.startBackgroundWork()
-        let t = WriterThread()
-        let rc = t.start { [body, queue] in
+        let t = JoinableThread()
+        let rc = t.start(name: "kiln-historian") { [body, queue] in
             var loop = body
             loop.run(queue: queue)
         }
