@@ -5,7 +5,8 @@ let package = Package(
     name: "kiln",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "kiln", targets: ["kiln"])
+        .executable(name: "kiln", targets: ["kiln"]),
+        .executable(name: "kiln-bench", targets: ["kiln-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -19,7 +20,7 @@ let package = Package(
             pkgConfig: "libmodbus",
             providers: [.apt(["libmodbus-dev"])]
         ),
-        // C stays behind one door: only KilnHistorian imports CSQLite.
+        // C stays behind one door: only KilnSQLite imports CSQLite.
         .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
@@ -32,11 +33,16 @@ let package = Package(
             name: "KilnConfig",
             dependencies: ["KilnCore", .product(name: "Yams", package: "Yams")]
         ),
-        // libmodbus client and the simulated plant's server.
+        // Modbus/TCP framing and non-blocking sessions for the poll path, and the libmodbus client
+        // of `kiln probe`.
         .target(
             name: "KilnModbus",
             dependencies: ["KilnCore", "CModbus", .product(name: "Logging", package: "swift-log")]
         ),
+        // The simulated plant: thermal models, scripted faults, a Modbus/TCP server (`kiln simulate`).
+        // It answers with libmodbus's modbus_reply and register mappings; the second importer of
+        // CModbus, kept to these server calls (KilnModbus has the client side).
+        .target(name: "KilnSimulator", dependencies: ["KilnCore", "CModbus"]),
         // Real-time poll threads, priorities, reconnect and back-off.
         .target(
             name: "KilnPoller",
@@ -44,20 +50,36 @@ let package = Package(
         ),
         // Signal conditioning and fault classification: pure Swift, no I/O.
         .target(name: "KilnSignal", dependencies: ["KilnCore"]),
+        // Seeded synthetic traces and the RMS grid, for tests and kiln-bench; not in the product.
+        .target(name: "KilnTraces", dependencies: ["KilnCore", "KilnSignal"]),
         // Pure time-series codecs: block encoding, exception and swinging-door filters, aggregates.
         .target(name: "KilnSeries", dependencies: ["KilnCore"]),
+        // SQLite's one home: connection, statements, typed errors and the versioned migrations each
+        // module contributes to the one file.
+        .target(name: "KilnSQLite", dependencies: ["CSQLite"]),
         // The SQLite historian: store, writer, compaction, queries and export.
         .target(
             name: "KilnHistorian",
             dependencies: [
-                "KilnCore", "KilnSeries", "CSQLite", .product(name: "Logging", package: "swift-log"),
+                "KilnCore", "KilnSeries", "KilnSQLite", .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"]
         ),
+        // The product: one file per subcommand, composing the libraries.
         .executableTarget(
             name: "kiln",
             dependencies: [
-                "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "KilnSignal", "KilnHistorian",
+                "KilnCore", "KilnConfig", "KilnModbus", "KilnSimulator", "KilnPoller", "KilnSignal", "KilnHistorian",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Benchmark drivers for tools/bench and the historian's crash tests, outside the product.
+        .executableTarget(
+            name: "kiln-bench",
+            dependencies: [
+                "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "KilnSignal", "KilnTraces", "KilnSeries",
+                "KilnSQLite", "KilnHistorian",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -66,7 +88,9 @@ let package = Package(
         // (tools/fuzz.sh), KilnFuzzingTests replays their corpora and crashers in every test run.
         .target(
             name: "KilnFuzzing",
-            dependencies: ["KilnCore", "KilnConfig", "KilnModbus", "KilnSignal", "KilnSeries", "KilnHistorian"]
+            dependencies: [
+                "KilnCore", "KilnConfig", "KilnModbus", "KilnSignal", "KilnTraces", "KilnSeries", "KilnHistorian",
+            ]
         ),
         // libFuzzer's driver, weakly linked: present only in tools/fuzz.sh's -sanitize=fuzzer build.
         .target(name: "CFuzzer"),
@@ -75,7 +99,7 @@ let package = Package(
         .testTarget(name: "KilnFuzzingTests", dependencies: ["KilnFuzzing"], exclude: ["Corpus", "Crashers"]),
         .testTarget(
             name: "KilnSignalTests",
-            dependencies: ["KilnSignal", "KilnCore"],
+            dependencies: ["KilnSignal", "KilnTraces", "KilnCore"],
             resources: [.copy("Cases")]
         ),
         .testTarget(
@@ -86,11 +110,13 @@ let package = Package(
         .testTarget(name: "KilnSeriesTests", dependencies: ["KilnSeries", "KilnCore"]),
         .testTarget(
             name: "KilnHistorianTests",
-            dependencies: ["KilnHistorian", "KilnSeries", "KilnCore", "kiln"]
+            dependencies: ["KilnHistorian", "KilnSQLite", "KilnSeries", "KilnCore", "kiln", "kiln-bench"]
         ),
+        .testTarget(name: "KilnSQLiteTests", dependencies: ["KilnSQLite"]),
+        .testTarget(name: "KilnSimulatorTests", dependencies: ["KilnSimulator", "KilnCore", "kiln"]),
         .testTarget(
             name: "KilnIntegrationTests",
-            dependencies: ["KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "kiln"]
+            dependencies: ["KilnCore", "KilnConfig", "KilnModbus", "KilnSimulator", "KilnPoller", "kiln", "kiln-bench"]
         ),
     ]
 )

@@ -37,9 +37,9 @@ struct UncleanStopTests {
         defer { dir.cleanup() }
         let db = dir.file("killed.db")
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try kilnBinary())
+        process.executableURL = URL(fileURLWithPath: try kilnBenchBinary())
         process.arguments = [
-            "bench-historian", "ingest", "--db", db, "--tags", "10", "--points", "0", "--rate", "1000",
+            "historian", "ingest", "--db", db, "--tags", "10", "--points", "0", "--rate", "1000",
             "--flush", "500ms", "--period", "10ms",
         ]
         process.standardOutput = FileHandle.nullDevice

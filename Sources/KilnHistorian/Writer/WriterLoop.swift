@@ -1,4 +1,5 @@
 import KilnCore
+import KilnSQLite
 import KilnSeries
 import Logging
 
