@@ -14,7 +14,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // C stays behind one door: only KilnModbus imports CModbus.
+        // libmodbus: KilnModbus imports it for `kiln probe`'s client, and KilnSimulator for the
+        // server side (modbus_reply, register mappings, listening); no other target does.
         .systemLibrary(
             name: "CModbus",
             pkgConfig: "libmodbus",
