@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C stays behind one door: only KilnModbus imports CModbus.
@@ -40,7 +42,10 @@ let package = Package(
         // Real-time poll threads, priorities, reconnect and back-off.
         .target(
             name: "KilnPoller",
-            dependencies: ["KilnCore", "KilnModbus", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "KilnCore", "KilnModbus", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
         ),
         // Signal conditioning and fault classification: pure Swift, no I/O.
         .target(name: "KilnSignal", dependencies: ["KilnCore"]),
@@ -51,9 +56,21 @@ let package = Package(
             name: "KilnHistorian",
             dependencies: [
                 "KilnCore", "KilnSeries", "CSQLite", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             exclude: ["README.md"]
         ),
+        // Kiln's metrics as Prometheus exposes them: help texts, histogram buckets, and a
+        // swift-metrics factory over a swift-prometheus registry that applies both.
+        .target(
+            name: "KilnMetrics",
+            dependencies: [
+                "KilnPoller", "KilnHistorian", .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // Test only: counts the calling thread's malloc calls, to prove a hot path allocates nothing.
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .executableTarget(
             name: "kiln",
             dependencies: [
@@ -90,7 +107,11 @@ let package = Package(
         ),
         .testTarget(
             name: "KilnIntegrationTests",
-            dependencies: ["KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "kiln"]
+            dependencies: [
+                "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "KilnHistorian", "kiln", "KilnMetrics",
+                "CAllocationCounter",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
     ]
 )
