@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libmodbus: KilnModbus imports it for `kiln probe`'s client, and KilnSimulator for the
@@ -47,7 +49,10 @@ let package = Package(
         // Real-time poll threads, priorities, reconnect and back-off.
         .target(
             name: "KilnPoller",
-            dependencies: ["KilnCore", "KilnModbus", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "KilnCore", "KilnModbus", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
         ),
         // Signal conditioning and fault classification: pure Swift, no I/O.
         .target(name: "KilnSignal", dependencies: ["KilnCore"]),
@@ -63,9 +68,21 @@ let package = Package(
             name: "KilnHistorian",
             dependencies: [
                 "KilnCore", "KilnSeries", "KilnSQLite", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             exclude: ["README.md"]
         ),
+        // Kiln's metrics as Prometheus exposes them: help texts, histogram buckets, and a
+        // swift-metrics factory over a swift-prometheus registry that applies both.
+        .target(
+            name: "KilnMetrics",
+            dependencies: [
+                "KilnPoller", "KilnHistorian", .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // Test only: counts the calling thread's malloc calls, to prove a hot path allocates nothing.
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // The product: one file per subcommand, composing the libraries.
         .executableTarget(
             name: "kiln",
@@ -117,7 +134,12 @@ let package = Package(
         .testTarget(name: "KilnSimulatorTests", dependencies: ["KilnSimulator", "KilnCore", "kiln"]),
         .testTarget(
             name: "KilnIntegrationTests",
-            dependencies: ["KilnCore", "KilnConfig", "KilnModbus", "KilnSimulator", "KilnPoller", "kiln", "kiln-bench"]
+            dependencies: [
+                "KilnCore", "KilnConfig", "KilnModbus", "KilnSimulator", "KilnPoller", "KilnHistorian", "kiln",
+                "kiln-bench", "KilnMetrics",
+                "CAllocationCounter",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
     ]
 )

@@ -13,7 +13,8 @@ as_root() {
 }
 
 packages=(pkg-config libmodbus-dev libsqlite3-dev)
-$want_tests && packages+=(python3 python3-pip procps sqlite3)
+# prometheus brings promtool, which checks the metrics exposition the tests emit.
+$want_tests && packages+=(python3 python3-pip procps sqlite3 prometheus)
 
 missing=()
 for p in "${packages[@]}"; do

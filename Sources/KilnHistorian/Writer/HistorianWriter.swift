@@ -1,3 +1,4 @@
+import CoreMetrics
 import KilnCore
 import Logging
 import Synchronization
@@ -47,7 +48,7 @@ public final class HistorianWriter: Sendable {
 
     public let options: Options
     private let queue: SampleQueue
-    private let counters = StatisticsCounters()
+    private let counters: StatisticsCounters
     private let logger: Logger
     private let loop: Mutex<WriterLoop?>
     private let thread = Mutex<JoinableThread?>(nil)
@@ -58,12 +59,16 @@ public final class HistorianWriter: Sendable {
     ///   - store: where samples go (`SQLiteStore` in production).
     ///   - tags: every tag, by device index then tag index (`TagDescriptor.all(in:)`).
     ///   - filters: per device and tag, the historian settings (nil = store every sample).
+    ///   - metrics: where the writer's metrics (``HistorianMetrics``) go; nil for swift-metrics'
+    ///     global `MetricsSystem.factory`, which must then be bootstrapped first.
     ///   - now: wall-clock microseconds, injectable so that retention tests run in milliseconds.
     public init(
         store: any HistorianStore, tags: [[TagDescriptor]], filters: [[TagHistorianConfig?]] = [],
-        options: Options = Options(), logger: Logger,
+        options: Options = Options(), logger: Logger, metrics: (any MetricsFactory)? = nil,
         now: @escaping @Sendable () -> Int64 = WriterClock.wallMicroseconds
     ) {
+        let counters = StatisticsCounters(metrics: HistorianMetrics(factory: metrics))
+        self.counters = counters
         self.options = options
         self.queue = SampleQueue(capacity: options.queueCapacity)
         self.logger = logger
@@ -75,11 +80,14 @@ public final class HistorianWriter: Sendable {
     }
 
     /// A writer for `config`'s historian (the file at `config.historian.path`).
-    public convenience init(config: GatewayConfig, historian: HistorianConfig, logger: Logger) throws(HistorianError) {
+    public convenience init(
+        config: GatewayConfig, historian: HistorianConfig, logger: Logger, metrics: (any MetricsFactory)? = nil
+    ) throws(HistorianError) {
         let store = try SQLiteStore(path: historian.path)
         self.init(
             store: store, tags: TagDescriptor.all(in: config),
-            filters: config.devices.map { $0.tags.map(\.historian) }, options: Options(historian), logger: logger)
+            filters: config.devices.map { $0.tags.map(\.historian) }, options: Options(historian), logger: logger,
+            metrics: metrics)
     }
 
     /// Registers the tags in the file, then starts the writer thread.
@@ -102,7 +110,7 @@ public final class HistorianWriter: Sendable {
     public func submit(_ batch: [Sample]) -> Bool {
         guard !batch.isEmpty else { return true }
         if queue.push(batch) { return true }
-        counters.droppedQueueFull.add(batch.count, ordering: .relaxed)
+        counters.countQueueFull(batch.count)
         let now = WriterClock.monotonicNanoseconds()
         let last = lastDropLog.load(ordering: .relaxed)
         if last == .min || now - last > 10_000_000_000,
