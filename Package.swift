@@ -5,7 +5,8 @@ let package = Package(
     name: "kiln",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "kiln", targets: ["kiln"])
+        .executable(name: "kiln", targets: ["kiln"]),
+        .executable(name: "kiln-bench", targets: ["kiln-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -16,13 +17,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        // C stays behind one door: only KilnModbus imports CModbus.
+        // libmodbus: KilnModbus imports it for `kiln probe`'s client, and KilnSimulator for the
+        // server side (modbus_reply, register mappings, listening); no other target does.
         .systemLibrary(
             name: "CModbus",
             pkgConfig: "libmodbus",
             providers: [.apt(["libmodbus-dev"])]
         ),
-        // C stays behind one door: only KilnHistorian imports CSQLite.
+        // C stays behind one door: only KilnSQLite imports CSQLite.
         .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
@@ -35,33 +37,58 @@ let package = Package(
             name: "KilnConfig",
             dependencies: ["KilnCore", .product(name: "Yams", package: "Yams")]
         ),
-        // libmodbus client and the simulated plant's server.
+        // Modbus/TCP framing and non-blocking sessions for the poll path, and the libmodbus client
+        // of `kiln probe`.
         .target(
             name: "KilnModbus",
             dependencies: ["KilnCore", "CModbus", .product(name: "Logging", package: "swift-log")]
         ),
+        // The simulated plant: thermal models, scripted faults, a Modbus/TCP server (`kiln simulate`).
+        // It answers with libmodbus's modbus_reply and register mappings; the second importer of
+        // CModbus, kept to these server calls (KilnModbus has the client side).
+        .target(name: "KilnSimulator", dependencies: ["KilnCore", "CModbus"]),
         // Real-time poll threads, priorities, reconnect and back-off.
         .target(
             name: "KilnPoller",
-            dependencies: ["KilnCore", "KilnModbus", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "KilnCore", "KilnModbus", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
         ),
         // Signal conditioning and fault classification: pure Swift, no I/O.
         .target(name: "KilnSignal", dependencies: ["KilnCore"]),
+        // Seeded synthetic traces and the RMS grid, for tests and kiln-bench; not in the product.
+        .target(name: "KilnTraces", dependencies: ["KilnCore", "KilnSignal"]),
         // Pure time-series codecs: block encoding, exception and swinging-door filters, aggregates.
         .target(name: "KilnSeries", dependencies: ["KilnCore"]),
+        // SQLite's one home: connection, statements, typed errors and the versioned migrations each
+        // module contributes to the one file.
+        .target(name: "KilnSQLite", dependencies: ["CSQLite"]),
         // The SQLite historian: store, writer, compaction, queries and export.
         .target(
             name: "KilnHistorian",
             dependencies: [
-                "KilnCore", "KilnSeries", "CSQLite", .product(name: "Logging", package: "swift-log"),
+                "KilnCore", "KilnSeries", "KilnSQLite", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             exclude: ["README.md"]
         ),
+        // Kiln's metrics as Prometheus exposes them: help texts, histogram buckets, and a
+        // swift-metrics factory over a swift-prometheus registry that applies both.
+        .target(
+            name: "KilnMetrics",
+            dependencies: [
+                "KilnPoller", "KilnHistorian", .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // Test only: counts the calling thread's malloc calls, to prove a hot path allocates nothing.
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // The running gateway: poller -> conditioning -> sinks, each part a Service in one ServiceGroup.
         .target(
             name: "KilnGateway",
             dependencies: [
-                "KilnCore", "KilnConfig", "KilnPoller", "KilnSignal", "KilnHistorian",
+                "KilnCore", "KilnConfig", "KilnPoller", "KilnSignal", "KilnHistorian", "KilnMetrics",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -69,30 +96,33 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The product: one file per subcommand, composing the libraries.
         .executableTarget(
             name: "kiln",
             dependencies: [
-                "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "KilnSignal", "KilnHistorian", "KilnGateway",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "KilnCore", "KilnConfig", "KilnModbus", "KilnSimulator", "KilnPoller", "KilnSignal", "KilnHistorian",
+                "KilnGateway", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Benchmark drivers, outside the product (tools/bench/*.sh run them).
+        // Benchmark drivers for tools/bench and the historian's crash tests, outside the product.
         .executableTarget(
             name: "kiln-bench",
             dependencies: [
-                "KilnCore", "KilnConfig", "KilnPoller", "KilnSignal", "KilnHistorian", "KilnGateway",
+                "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "KilnSignal", "KilnTraces", "KilnSeries",
+                "KilnSQLite", "KilnHistorian", "KilnGateway", .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // libFuzzer targets for everything that parses outside input; kiln-fuzz drives them
         // (tools/fuzz.sh), KilnFuzzingTests replays their corpora and crashers in every test run.
         .target(
             name: "KilnFuzzing",
-            dependencies: ["KilnCore", "KilnConfig", "KilnModbus", "KilnSignal", "KilnSeries", "KilnHistorian"]
+            dependencies: [
+                "KilnCore", "KilnConfig", "KilnModbus", "KilnSignal", "KilnTraces", "KilnSeries", "KilnHistorian",
+            ]
         ),
         // libFuzzer's driver, weakly linked: present only in tools/fuzz.sh's -sanitize=fuzzer build.
         .target(name: "CFuzzer"),
@@ -101,7 +131,7 @@ let package = Package(
         .testTarget(name: "KilnFuzzingTests", dependencies: ["KilnFuzzing"], exclude: ["Corpus", "Crashers"]),
         .testTarget(
             name: "KilnSignalTests",
-            dependencies: ["KilnSignal", "KilnCore"],
+            dependencies: ["KilnSignal", "KilnTraces", "KilnCore"],
             resources: [.copy("Cases")]
         ),
         .testTarget(
@@ -112,15 +142,22 @@ let package = Package(
         .testTarget(name: "KilnSeriesTests", dependencies: ["KilnSeries", "KilnCore"]),
         .testTarget(
             name: "KilnHistorianTests",
-            dependencies: ["KilnHistorian", "KilnSeries", "KilnCore", "kiln"]
+            dependencies: ["KilnHistorian", "KilnSQLite", "KilnSeries", "KilnCore", "kiln", "kiln-bench"]
         ),
+        .testTarget(name: "KilnSQLiteTests", dependencies: ["KilnSQLite"]),
+        .testTarget(name: "KilnSimulatorTests", dependencies: ["KilnSimulator", "KilnCore", "kiln"]),
         .testTarget(
             name: "KilnGatewayTests",
             dependencies: ["KilnGateway", "KilnCore", "KilnSignal", "KilnHistorian", "kiln"]
         ),
         .testTarget(
             name: "KilnIntegrationTests",
-            dependencies: ["KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "kiln"]
+            dependencies: [
+                "KilnCore", "KilnConfig", "KilnModbus", "KilnSimulator", "KilnPoller", "KilnHistorian", "kiln",
+                "kiln-bench", "KilnMetrics",
+                "CAllocationCounter",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
     ]
 )

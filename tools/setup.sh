@@ -13,7 +13,8 @@ as_root() {
 }
 
 packages=(pkg-config libmodbus-dev libsqlite3-dev)
-# prometheus brings promtool, which checks the exposition `kiln run --metrics` writes.
+# prometheus brings promtool, which checks the metrics exposition the tests emit and
+# `kiln run --metrics` writes.
 $want_tests && packages+=(python3 python3-pip procps sqlite3 prometheus)
 
 missing=()

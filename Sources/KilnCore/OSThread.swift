@@ -2,32 +2,86 @@
     import Glibc
 #endif
 
-/// A joinable OS thread of Kiln's own, outside Swift's cooperative pool, for work that blocks
-/// (polling devices, SQLite): the poller threads and the historian writer start theirs here.
+/// Kiln's one way to start an OS thread of its own, outside Swift's cooperative pool, for work
+/// that blocks (polling devices, SQLite, the simulator's sockets): the poller threads, the
+/// historian writer and checkpointer, and the simulator's threads all start theirs here.
 public enum OSThread {
     /// The closure the new thread runs, kept alive by the thread until it has run.
     private final class Body {
+        let name: String?
         let run: () -> Void
-        init(_ run: @escaping () -> Void) { self.run = run }
+        init(_ name: String?, _ run: @escaping () -> Void) {
+            self.name = name
+            self.run = run
+        }
     }
 
-    /// Starts `body` on a new thread, with `stackSize` bytes of stack (the system's default when
-    /// nil), and sets `handle` to it for `pthread_join`.
+    /// Starts `body` on a new thread.
     ///
+    /// - Parameters:
+    ///   - name: the thread's name, shown by `top -H` and `ps -L` (at most 15 bytes are kept).
+    ///   - stackSize: bytes of stack (at least `PTHREAD_STACK_MIN`); the system's default when nil.
+    ///   - detached: a detached thread cannot be joined and frees itself when it ends.
+    ///   - handle: set to the new thread, for `pthread_join` unless detached.
     /// - Returns: 0, or `pthread_create`'s error code (then `body` never runs).
-    public static func spawn(stackSize: Int? = nil, handle: inout pthread_t, _ body: @escaping () -> Void) -> Int32 {
+    public static func spawn(
+        name: String? = nil, stackSize: Int? = nil, detached: Bool = false, handle: inout pthread_t,
+        _ body: @escaping () -> Void
+    ) -> Int32 {
         var attr = pthread_attr_t()
         pthread_attr_init(&attr)
         defer { pthread_attr_destroy(&attr) }
-        if let stackSize { pthread_attr_setstacksize(&attr, stackSize) }
-        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        if let stackSize { pthread_attr_setstacksize(&attr, max(stackSize, Int(PTHREAD_STACK_MIN))) }
+        if detached { pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED)) }
+        let context = Unmanaged.passRetained(Body(name, body)).toOpaque()
         let rc = pthread_create(
             &handle, &attr,
             { context in
-                Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+                let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
+                if let name = body.name { OSThread.nameCurrent(name) }
+                body.run()
                 return nil
             }, context)
         if rc != 0 { Unmanaged<Body>.fromOpaque(context).release() }
         return rc
+    }
+
+    /// Names the calling thread for `top -H` and `ps -L` (at most 15 bytes are kept).
+    ///
+    /// `pthread_setname_np` is a GNU extension Swift's Glibc module does not import; writing the
+    /// thread's `comm` file does the same.
+    public static func nameCurrent(_ name: String) {
+        let file = open("/proc/thread-self/comm", O_WRONLY)
+        guard file >= 0 else { return }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = write(file, bytes, bytes.count)
+        close(file)
+    }
+}
+
+/// A joinable thread with one owner, who starts it once and joins it once.
+///
+/// `@unchecked Sendable`: `handle` and `started` are written by `start` before the object is
+/// shared, and afterwards only by `join`, which the owner calls once.
+public final class JoinableThread: @unchecked Sendable {
+    private var handle: pthread_t = 0
+    private var started = false
+
+    public init() {}
+
+    /// Starts `body` on a new thread (see ``OSThread/spawn(name:stackSize:detached:handle:_:)``).
+    ///
+    /// - Returns: 0, or `pthread_create`'s error code.
+    public func start(name: String? = nil, stackSize: Int? = nil, _ body: @escaping () -> Void) -> Int32 {
+        let rc = OSThread.spawn(name: name, stackSize: stackSize, handle: &handle, body)
+        started = rc == 0
+        return rc
+    }
+
+    /// Waits for the thread to end; does nothing when it never started or was joined already.
+    public func join() {
+        guard started else { return }
+        pthread_join(handle, nil)
+        started = false
     }
 }

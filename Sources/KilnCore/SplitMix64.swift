@@ -2,9 +2,11 @@
     import Glibc
 #endif
 
-/// SplitMix64, a small, fast, seedable generator that gives the same numbers on every platform,
-/// with uniform and Gaussian draws: the simulator's noise and the generated test and benchmark
-/// traces.
+/// SplitMix64, a small, fast, seedable generator that gives the same numbers on every platform.
+///
+/// KilnSimulator uses it as its `RandomNumberGenerator` (its noise draws through
+/// `Double.random(in:using:)`, in `SimulatedSignal.gaussian`); the `uniform()` and `gaussian()`
+/// draws below serve KilnTraces' generated traces and kiln-bench.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 

@@ -1,5 +1,6 @@
 import KilnCore
 import KilnSignal
+import KilnTraces
 
 /// Trace CSV, as `kiln replay` and `kiln tune` read it, and the conditioning and fit behind
 /// them. The bytes are parsed whole and again in two chunks split where the first byte says

@@ -74,7 +74,8 @@ public final class Gateway: Sendable {
         if let settings = config.historian {
             do {
                 let writer = try HistorianWriter(
-                    config: config, historian: settings, logger: logger, clock: options.clock)
+                    config: config, historian: settings, logger: logger, metrics: options.metricsFactory,
+                    clock: options.clock)
                 try writer.start()
                 historian = writer
                 builtIn.append(HistorianSink(writer: writer))
@@ -87,7 +88,8 @@ public final class Gateway: Sendable {
         live = LiveState(index: index)
         builtIn.append(live)
         builtIn.append(ConditioningMetricsSink(factory: options.metricsFactory))
-        poller = Poller(config: config, queueCapacity: options.queueCapacity, logger: logger)
+        poller = Poller(
+            config: config, queueCapacity: options.queueCapacity, logger: logger, metrics: options.metricsFactory)
         pipeline = Pipeline(
             config: config, index: index, input: poller.queue, sinks: builtIn + sinks, clock: options.clock,
             metricsFactory: options.metricsFactory, arrival: options.arrival, logger: logger)

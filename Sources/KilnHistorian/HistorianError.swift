@@ -1,3 +1,5 @@
+import KilnSQLite
+
 /// A historian failure, saying what failed and what to do.
 public struct HistorianError: Error, Sendable, CustomStringConvertible {
     public var message: String

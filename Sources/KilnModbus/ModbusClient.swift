@@ -5,10 +5,14 @@ import KilnCore
     import Glibc
 #endif
 
-/// A Modbus/TCP client connection: owns one libmodbus context.
+/// A blocking Modbus/TCP client on libmodbus, for `kiln probe` (reads and writes, one request at a
+/// time); it owns one libmodbus context.
 ///
-/// Not `Sendable`: a libmodbus context belongs to one thread at a time, so each poller thread
-/// owns its clients.
+/// The poll path does not use it: `kiln run`'s pollers frame Modbus/TCP themselves on
+/// non-blocking sockets (``ModbusConnection``, ``ModbusFrame``), since libmodbus waits for replies
+/// in `select()`, blocks its thread per request and cannot watch descriptors of 1024 or more.
+///
+/// Not `Sendable`: a libmodbus context belongs to one thread at a time.
 public final class ModbusClient {
     public let host: String
     public let port: Int

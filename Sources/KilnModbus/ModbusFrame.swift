@@ -11,7 +11,8 @@ import KilnCore
 /// reasons measured in tools/bench: libmodbus receives a reply in three select()+recv() rounds
 /// (seven system calls a request where one send and one recv do), and its calls block the
 /// calling thread until the reply, so one thread could not wait for several devices' replies
-/// at once. `kiln probe`, writes and the simulator still go through libmodbus (``ModbusClient``).
+/// at once. `kiln probe` still goes through libmodbus (``ModbusClient``), and the simulator
+/// (KilnSimulator) answers with libmodbus's server side.
 ///
 /// A reply is only ever taken for the request it answers: its transaction id, unit, function and
 /// byte count must match (``verdict(_:for:)``); a frame that does not is discarded, never decoded.

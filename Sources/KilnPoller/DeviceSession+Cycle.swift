@@ -82,6 +82,7 @@ extension DeviceSession {
                         return
                     }
                 } catch {
+                    countFailedConnect()
                     connectionFailed(error, at: now, into: &samples)
                     continue
                 }
@@ -89,11 +90,12 @@ extension DeviceSession {
                 break
             }
             let block = blocks[b]
-            stats.requests += 1
+            countRequest(block.register)
             do {
                 try connection.send(read: block.register, address: block.start, count: block.count)
             } catch {
-                stats.failures += 1
+                requestEnded(now: requestSentAt)
+                countFailure(error)
                 connectionFailed(error, at: now, into: &samples)
                 continue
             }
@@ -110,6 +112,7 @@ extension DeviceSession {
                 try connection.finishConnect()
             } catch {
                 step = .idle
+                countFailedConnect()
                 connectionFailed(error, at: now, into: &samples)
                 advance(now: now, into: &samples)
                 return
@@ -138,7 +141,7 @@ extension DeviceSession {
             reportDiscards()
             if error.code == ECONNRESET, active == nil { return }
             step = .idle
-            stats.failures += 1
+            countFailure(error)
             connectionFailed(error, at: now, into: &samples)
             advance(now: now, into: &samples)
             return
@@ -165,6 +168,7 @@ extension DeviceSession {
     /// The reply to the request in progress arrived, its values in `words`.
     func replied(now: Int64, into samples: inout [Sample]) {
         step = .idle
+        requestEnded(now: now)
         guard let (scan, b, _) = active else { return }
         if connectFailures > 0 {
             logger.info("device answers again", metadata: ["kiln.failures": "\(connectFailures)"])
@@ -179,6 +183,7 @@ extension DeviceSession {
     /// The request in progress failed: an exception reply, or a broken connection (closed).
     func replyFailed(_ error: ModbusError, now: Int64, into samples: inout [Sample]) {
         step = .idle
+        requestEnded(now: now)
         guard let (scan, b, attempt) = active else { return }
         if error.isBusy, attempt < DeviceSession.busyRetries {
             stats.busyRetries += 1
@@ -186,7 +191,7 @@ extension DeviceSession {
             step = .retrying(at: now + DeviceSession.busyDelay * Int64(attempt + 1))
             return
         }
-        stats.failures += 1
+        countFailure(error)
         let block = scanClasses[scan].blocks[b]
         if error.isIllegalAddress, let parts = ReadPlanner.split(block, of: device) {
             logger.info(
@@ -212,12 +217,15 @@ extension DeviceSession {
         case .connecting(let deadline):
             guard now >= deadline else { return }
             step = .idle
+            countFailedConnect()
             connectionFailed(connection.abandonConnect(), at: now, into: &samples)
         case .awaiting(let deadline):
             guard now >= deadline else { return }
             step = .idle
-            stats.failures += 1
-            connectionFailed(connection.abandonReply(), at: now, into: &samples)
+            requestEnded(now: now)
+            let error = connection.abandonReply()
+            countFailure(error)
+            connectionFailed(error, at: now, into: &samples)
         case .retrying(let at):
             guard now >= at else { return }
             step = .idle

@@ -40,6 +40,10 @@ public final class DeviceSession {
     static let busyDelay: Int64 = 20_000_000
 
     public internal(set) var stats = SessionStats()
+    /// Where requests, failures and latencies are recorded as well (DeviceSession+Metrics.swift).
+    let metrics: DeviceMetrics?
+    /// When the request in flight left (monotonic), for its latency.
+    var requestSentAt: Int64 = 0
     /// Discarded frames already logged (``reportDiscards()``).
     var reportedDiscards = 0
 
@@ -51,9 +55,14 @@ public final class DeviceSession {
     var active: (scan: Int, block: Int, attempt: Int)?
     var step = Step.idle
 
-    public init(index: Int, device: DeviceConfig, logger: Logger) throws(ModbusError) {
+    /// - Parameters:
+    ///   - index: the device's index in the gateway config (carried by its samples).
+    ///   - device: the device.
+    ///   - metrics: the device's metrics (its ``DevicePoller``'s), or nil to record none.
+    public init(index: Int, device: DeviceConfig, logger: Logger, metrics: DeviceMetrics? = nil) throws(ModbusError) {
         self.index = index
         self.device = device
+        self.metrics = metrics
         self.scanClasses = ReadPlanner.plan(device)
         self.connection = ModbusConnection(
             host: device.host, port: device.port, unit: device.unit, timeout: device.timeout)
@@ -131,7 +140,10 @@ public final class DeviceSession {
 /// Counters of one device session.
 public struct SessionStats: Sendable, Hashable {
     public var requests = 0
+    /// Requests that failed: timeouts, broken connections, exception replies.
     public var failures = 0
+    /// Connection attempts that failed.
+    public var failedConnects = 0
     public var busyRetries = 0
     /// Scans read to the end (good or bad).
     public var cycles = 0

@@ -48,7 +48,8 @@ final class PollGroup: Sendable {
     ) throws(ModbusError) {
         var sessions: [DeviceSession] = []
         for member in members {
-            sessions.append(try DeviceSession(index: member.index, device: member.device, logger: logger))
+            sessions.append(
+                try DeviceSession(index: member.index, device: member.device, logger: logger, metrics: member.metrics))
         }
         // The sessions move to the poller thread; nothing else touches them.
         nonisolated(unsafe) let owned = sessions

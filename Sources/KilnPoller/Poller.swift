@@ -1,3 +1,4 @@
+import CoreMetrics
 import KilnCore
 import KilnModbus
 import Logging
@@ -16,6 +17,7 @@ public final class Poller: Sendable {
     let groups: [PollGroup]
     private let logger: Logger
     private let achieved = Mutex<[AchievedPriority]>([])
+    private let threadMetrics: PollerThreadMetrics
 
     /// The most devices one poller thread polls.
     ///
@@ -43,13 +45,20 @@ public final class Poller: Sendable {
     /// - Parameters:
     ///   - config: the gateway and its devices.
     ///   - queueCapacity: samples the hand-off queue holds before it drops (and counts) batches.
-    public init(config: GatewayConfig, queueCapacity: Int = 100_000, logger: Logger) {
+    ///   - metrics: where the poll metrics go (``DeviceMetrics``, `kiln_poller_threads`); nil for
+    ///     swift-metrics' global `MetricsSystem.factory`, which must then be bootstrapped first.
+    public init(
+        config: GatewayConfig, queueCapacity: Int = 100_000, logger: Logger, metrics: (any MetricsFactory)? = nil
+    ) {
         self.config = config
         self.queue = SampleQueue(capacity: queueCapacity)
-        let pollers = config.devices.enumerated().map { DevicePoller(index: $0.offset, device: $0.element) }
+        let pollers = config.devices.enumerated().map {
+            DevicePoller(index: $0.offset, device: $0.element, metrics: metrics)
+        }
         self.pollers = pollers
         self.groups = Poller.group(pollers, perThread: Poller.devicesPerThread(config.realtime)).map(PollGroup.init)
         self.logger = logger
+        self.threadMetrics = PollerThreadMetrics(factory: metrics)
     }
 
     /// Splits devices into groups of at most `perThread`, in config order and of even sizes; a
@@ -91,7 +100,10 @@ public final class Poller: Sendable {
             try group.start(phase: phase, realtime: config.realtime, queue: queue, logger: logger) {
                 [self] priority in
                 let first = self.achieved.withLock { list in
-                    defer { list.append(priority) }
+                    defer {
+                        list.append(priority)
+                        self.threadMetrics.record(list)
+                    }
                     return !list.contains(priority)
                 }
                 if first { self.logger.notice("poller threads run at \(priority)") }

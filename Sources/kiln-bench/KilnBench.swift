@@ -1,11 +1,12 @@
 import ArgumentParser
 
-/// Benchmark drivers, outside the product binary.
+/// `kiln-bench`: the benchmark drivers of tools/bench and of the historian's crash tests, in
+/// their own executable so that the product (`kiln`) carries none of them.
 @main
 struct KilnBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln-bench",
-        abstract: "Kiln's benchmark drivers (tools/bench/*.sh run them).",
-        subcommands: [PipelineBench.self]
+        abstract: "Benchmark drivers for tools/bench (not part of the kiln product).",
+        subcommands: [BenchPoll.self, BenchConditioning.self, BenchHistorian.self, PipelineBench.self]
     )
 }

@@ -131,8 +131,3 @@ final class NoOpQueuedSink: Sink {
     let name = "queued"
     func consume(_ batch: [Sample]) -> Bool { true }
 }
-
-func printError(_ text: String) {
-    var text = text + "\n"
-    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}

@@ -200,6 +200,13 @@ struct ProgressBar {
     }
 }
 
+/// `x` with three decimals.
+func format3(_ x: Double) -> String {
+    let scaled = Int64((x * 1000).rounded())
+    let frac = String(scaled % 1000)
+    return "\(scaled / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
+}
+
 /// Writes to standard error with no newline.
 func printErrorRaw(_ text: String) {
     var text = text

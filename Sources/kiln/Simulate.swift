@@ -1,6 +1,7 @@
 import ArgumentParser
 import KilnCore
 import KilnModbus
+import KilnSimulator
 
 #if canImport(Glibc)
     import Glibc

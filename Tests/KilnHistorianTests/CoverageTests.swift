@@ -193,7 +193,7 @@ struct CoverageTests {
         defer { dir.cleanup() }
         let db = dir.file("v2.db")
         let setup =
-            Schema.migrations[0] + Schema.migrations[1] + """
+            Schema.steps[0] + Schema.steps[1] + """
                 PRAGMA user_version = 2;
                 INSERT INTO tags (device, tag, type, first_seen, last_seen) VALUES ('b', 't', 'float32', \(jan1), \(jan1 + hour));
                 INSERT INTO samples VALUES (1, \(jan1), 1.5, 1.5, 0), (1, \(jan1 + hour), 2.5, 2.5, 0);
@@ -210,7 +210,7 @@ struct CoverageTests {
         let empty = dir.file("empty.db")
         #expect(
             try runTool(
-                ["sqlite3", empty], stdin: Schema.migrations[0] + Schema.migrations[1] + "PRAGMA user_version = 2;"
+                ["sqlite3", empty], stdin: Schema.steps[0] + Schema.steps[1] + "PRAGMA user_version = 2;"
             ).status == 0)
         _ = try SQLiteStore(path: empty)
         #expect(try HistoryReader(path: empty).runs().isEmpty)

@@ -40,9 +40,9 @@ struct CrashTests {
         let flush = 1.0
 
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try kilnBinary())
+        process.executableURL = URL(fileURLWithPath: try kilnBenchBinary())
         process.arguments = [
-            "bench-historian", "ingest", "--db", db, "--tags", "\(tags)", "--points", "0", "--rate", "\(rate)",
+            "historian", "ingest", "--db", db, "--tags", "\(tags)", "--points", "0", "--rate", "\(rate)",
             "--flush", "1s", "--period", "\(periodMicros / 1000)ms", "--batch-rows", "1000000",
         ]
         let pipe = Pipe()

@@ -1,5 +1,6 @@
 import Foundation
 import KilnCore
+import KilnSQLite
 import Synchronization
 import Testing
 

@@ -1,5 +1,6 @@
 import KilnCore
 import KilnSignal
+import KilnTraces
 import Testing
 
 /// What must not be a fault: first-order approaches however slow, noise within `noise`, missed

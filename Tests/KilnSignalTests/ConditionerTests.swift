@@ -1,5 +1,6 @@
 import KilnCore
 import KilnSignal
+import KilnTraces
 import Testing
 
 /// The gateway-wide stage: batches of samples from many devices, in place.

@@ -1,5 +1,6 @@
 import KilnCore
 import KilnSignal
+import KilnTraces
 import Testing
 
 /// Times and values at the edges of their types: the conditioner answers without a trap, never

@@ -1,5 +1,6 @@
 import Foundation
 import KilnCore
+import KilnTraces
 import Testing
 
 @testable import KilnSignal

@@ -1,5 +1,6 @@
 import Foundation
 import KilnSignal
+import KilnTraces
 import Testing
 
 /// The RMS bar over the whole grid (``RMSGrid``): each case's conditioned error against

@@ -1,5 +1,6 @@
 import KilnCore
 import KilnSignal
+import KilnTraces
 import Testing
 
 /// Out of range or a sentinel: BadSensorFailure with the value withheld, from the first sample on.

@@ -1,5 +1,6 @@
 import KilnCore
 import KilnSignal
+import KilnTraces
 import Testing
 
 /// A rate above `max_rate` that persists is the instrument, not the process: BadSensorFailure.

@@ -1,5 +1,6 @@
 import KilnCore
 import KilnSignal
+import KilnTraces
 import Testing
 
 /// A step faster than `max_rate` that the next samples do not confirm: rejected, marked

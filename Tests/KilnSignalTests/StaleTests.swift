@@ -1,5 +1,6 @@
 import KilnCore
 import KilnSignal
+import KilnTraces
 import Testing
 
 /// No fresh sample for three poll periods: UncertainNoCommunicationLastUsableValue. Staleness is

@@ -1,4 +1,5 @@
 import KilnSignal
+import KilnTraces
 import Testing
 
 /// `kiln tune`: τ, max_rate and noise from a recorded step response.

@@ -1,5 +1,6 @@
 import KilnCore
 import KilnSignal
+import KilnTraces
 import Testing
 
 /// No change beyond noise and quantisation for `stuck`, while readings before it moved:

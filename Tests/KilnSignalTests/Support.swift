@@ -1,5 +1,6 @@
 import KilnCore
 import KilnSignal
+import KilnTraces
 
 /// Small helpers shared by the suites: traces are generated in the tests, seeded.
 enum Signal {

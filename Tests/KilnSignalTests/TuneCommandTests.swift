@@ -1,5 +1,6 @@
 import Foundation
 import KilnSignal
+import KilnTraces
 import Testing
 
 /// `kiln tune` end to end through the built binary: the YAML to paste, and clear errors.

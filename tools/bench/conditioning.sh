@@ -6,7 +6,7 @@
 #
 #   tools/bench/conditioning.sh [--no-build] [--traces N]
 #
-#   --no-build   use the existing .build/release/kiln
+#   --no-build   use the existing .build/release/kiln and kiln-bench
 #   --traces N   traces per fault kind (default 40; spikes use 2N, in two size bands)
 #
 # Environment: KILN=PATH measures another kiln binary (with --no-build); REPLAY_ROWS (default
@@ -19,6 +19,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OUT=$HERE/out
 KILN=${KILN:-$ROOT/.build/release/kiln}
+KILN_BENCH=${KILN_BENCH:-$(dirname "$KILN")/kiln-bench}
 BUILD=1
 TRACES=40
 REPLAY_ROWS=${REPLAY_ROWS:-1000000}
@@ -35,10 +36,11 @@ log() { printf '\n== %s\n' "$*" >&2; }
 mkdir -p "$OUT"
 
 if ((BUILD)); then
-    log "building kiln (release)"
-    (cd "$ROOT" && swift build -c release --product kiln >&2)
+    log "building kiln and kiln-bench (release)"
+    (cd "$ROOT" && swift build -c release --product kiln >&2 && swift build -c release --product kiln-bench >&2)
 fi
 [[ -x $KILN ]] || { echo "conditioning.sh: no kiln binary at $KILN" >&2; exit 1; }
+[[ -x $KILN_BENCH ]] || { echo "conditioning.sh: no kiln-bench binary at $KILN_BENCH" >&2; exit 1; }
 
 # One core: pin to the first CPU when taskset is there, so the throughput is one core's.
 PIN=()
@@ -46,7 +48,7 @@ command -v taskset >/dev/null && PIN=(taskset -c 0)
 
 RESULTS=$OUT/conditioning-results.txt
 log "fault-injection suite, clean traces, RMS error, throughput"
-"${PIN[@]}" "$KILN" bench-conditioning --traces "$TRACES" | tee "$RESULTS"
+"${PIN[@]}" "$KILN_BENCH" conditioning --traces "$TRACES" | tee "$RESULTS"
 
 log "kiln replay end to end on $REPLAY_ROWS generated rows"
 TRACE=$OUT/replay-trace.csv

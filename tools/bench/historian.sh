@@ -19,8 +19,12 @@ mkdir -p "$out" tools/bench/bin
 rm -f "$out"/hist-*.db*
 if [[ -z "${KILN_BIN:-}" ]]; then
     swift build -c release --product kiln >&2
+    swift build -c release --product kiln-bench >&2
     KILN_BIN=.build/release/kiln
 fi
+# The drivers (ingest, init, plant) live outside the product, in kiln-bench beside kiln.
+BENCH_BIN=${BENCH_BIN:-$(dirname "$KILN_BIN")/kiln-bench}
+[[ -x "$BENCH_BIN" ]] || { echo "historian.sh: no $BENCH_BIN (swift build -c release --product kiln-bench)" >&2; exit 1; }
 cc -O2 -o tools/bench/bin/c_ingest tools/bench/c_ingest.c $(pkg-config --cflags --libs sqlite3)
 measure=tools/bench/measure.py
 
@@ -38,9 +42,9 @@ best_kiln=0
 best_c=0
 for round in 1 2 3; do
     rm -f "$out"/hist-kiln.db* "$out"/hist-c.db*
-    k=$("$KILN_BIN" bench-historian ingest --db "$out/hist-kiln.db" --tags $tags --points $ingest_points \
+    k=$("$BENCH_BIN" historian ingest --db "$out/hist-kiln.db" --tags $tags --points $ingest_points \
         --batch-rows $batch --start $start 2>/dev/null | value ingest_points_per_s)
-    "$KILN_BIN" bench-historian init --db "$out/hist-c.db" --tags $tags
+    "$BENCH_BIN" historian init --db "$out/hist-c.db" --tags $tags
     c=$(tools/bench/bin/c_ingest "$out/hist-c.db" $tags $ingest_points $batch $start $period | value c_ingest_points_per_s)
     echo "round $round: kiln $k points/s, c $c points/s" >&2
     ((k > best_kiln)) && best_kiln=$k
@@ -56,7 +60,7 @@ rows_c=$(sqlite3 "$out/hist-c.db" "SELECT count(*) FROM samples")
 
 # ── Export: the same raw rows through `kiln export` and `sqlite3 -csv`.
 db="$out/hist-export.db"
-"$KILN_BIN" bench-historian ingest --db "$db" --tags $tags --points $export_points --start $start >/dev/null 2>&1
+"$BENCH_BIN" historian ingest --db "$db" --tags $tags --points $export_points --start $start >/dev/null 2>&1
 sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 from=2026-01-01T00:00:00Z
 to=2027-01-01T00:00:00Z
@@ -87,7 +91,7 @@ done
 #    raw export and `sqlite3 -csv` of the same hour.
 rss_db="$out/hist-rss.db"
 rss_seconds=$($quick && echo 10 || echo 30)
-"$KILN_BIN" bench-historian ingest --db "$rss_db" --tags 200 --points 720000 --start $start >/dev/null 2>&1
+"$BENCH_BIN" historian ingest --db "$rss_db" --tags 200 --points 720000 --start $start >/dev/null 2>&1
 sqlite3 "$rss_db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 hour_to=2026-01-01T01:00:00Z
 bounded=tools/bench/bounded_rss.py
@@ -104,7 +108,7 @@ echo "sqlite3_csv_hour_peak_rss_mb $(echo "$q" | value max_rss_kb | awk '{ print
 
 # ── kill -9 in the middle of heavy ingest (200,000 points/s, flush 1s): integrity and loss.
 rm -f "$out"/hist-crash.db*
-"$KILN_BIN" bench-historian ingest --db "$out/hist-crash.db" --tags 100 --points 0 --rate 200000 \
+"$BENCH_BIN" historian ingest --db "$out/hist-crash.db" --tags 100 --points 0 --rate 200000 \
     --period 0.5ms --flush 1s > "$out/hist-crash.log" 2>/dev/null &
 crash_pid=$!
 sleep 5
@@ -120,5 +124,5 @@ print(f"crash_loss_seconds {max(0, submitted[-1] - stored) / 1e6:.3f}")
 PY
 
 # ── Bytes per point: the demo plant's signals, raw and compacted.
-"$KILN_BIN" bench-historian plant --db "$out/hist-plant.db" --config devices/plant.yaml \
+"$BENCH_BIN" historian plant --db "$out/hist-plant.db" --config devices/plant.yaml \
     --hours $($quick && echo 3 || echo 12) 2>/dev/null

@@ -7,12 +7,13 @@
 #
 #   --server kiln   serve with `kiln simulate` (the default)
 #   --server c      serve with tools/bench/c_server.c (plain libmodbus, a thread per connection)
-#   --no-build      use the existing .build/release/kiln
+#   --no-build      use the existing .build/release/kiln and kiln-bench
 #
 # Durations (seconds) can be changed through the environment: RPS_SECONDS (5), RPS_REPEATS (3),
 # CPU_SECONDS (20), JITTER_SECONDS (15), RSS_SECONDS (10). RPS_PIN=same|none: whether the
 # one-connection clients share a CPU with the server (default same). PHASES="rps cpu jitter rss" picks the
-# parts to run; KILN=PATH measures another kiln binary (with --no-build), e.g. a patched tree.
+# parts to run; KILN=PATH measures another kiln binary (with --no-build), e.g. a patched tree, and
+# KILN_BENCH=PATH the benchmark drivers (default: kiln-bench beside KILN).
 #
 # Prints `NAME VALUE` per figure, then each ratio against the issue's target with PASS/FAIL, and
 # writes that block to tools/bench/out/poller-report.txt. Exit status 0 even when a target fails
@@ -24,6 +25,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 OUT=$HERE/out
 BIN=$HERE/bin
 KILN=${KILN:-$ROOT/.build/release/kiln}
+KILN_BENCH=${KILN_BENCH:-$(dirname "$KILN")/kiln-bench}
 
 SERVER=kiln
 BUILD=1
@@ -31,7 +33,7 @@ while (($#)); do
     case $1 in
     --server) SERVER=${2:?--server needs kiln or c}; shift 2 ;;
     --no-build) BUILD=0; shift ;;
-    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "poller.sh: unknown argument $1 (try --help)" >&2; exit 64 ;;
     esac
 done
@@ -164,10 +166,12 @@ mkdir -p "$OUT" "$BIN"
 : >"$RESULTS"
 : >"$OUT/rps.log"
 if ((BUILD)); then
-    log "swift build -c release"
-    (cd "$ROOT" && swift build -c release 2>&1 | tail -n 3) >&2
+    log "swift build -c release --product kiln; --product kiln-bench"
+    (cd "$ROOT" && swift build -c release --product kiln 2>&1 | tail -n 3 &&
+        swift build -c release --product kiln-bench 2>&1 | tail -n 3) >&2
 fi
 [[ -x $KILN ]] || die "$KILN is missing (build first, or drop --no-build)"
+[[ -x $KILN_BENCH ]] || die "$KILN_BENCH is missing (swift build -c release --product kiln-bench, or drop --no-build)"
 MODBUS_FLAGS=$(pkg-config --cflags --libs libmodbus)
 # shellcheck disable=SC2086
 gcc -O2 -Wall -o "$BIN/c_client" "$HERE/c_client.c" $MODBUS_FLAGS
@@ -211,7 +215,7 @@ if phase rps; then
     }
     for ((i = 1; i <= RPS_REPEATS; i++)); do
         printf '   run %d:' "$i" >&2
-        one_run kiln "$KILN" bench poll --host 127.0.0.1 --port "$P1" --unit 1 --registers 100 --duration "${RPS_SECONDS}s"
+        one_run kiln "$KILN_BENCH" poll --host 127.0.0.1 --port "$P1" --unit 1 --registers 100 --duration "${RPS_SECONDS}s"
         one_run c "$BIN/c_client" 127.0.0.1 "$P1" 1 100 "$RPS_SECONDS"
         one_run pymodbus python3 "$HERE/pymodbus_poller.py" rps --port "$P1" --unit 1 --registers 100 --duration "$RPS_SECONDS"
         echo >&2

@@ -1,3 +1,4 @@
+import KilnMetrics
 import Metrics
 import Prometheus
 
@@ -15,8 +16,9 @@ public struct MetricsExposition: Sendable {
         self.registry = registry
     }
 
-    /// The factory that records into this registry.
-    public var factory: any MetricsFactory { PrometheusMetricsFactory(registry: registry) }
+    /// The factory that records into this registry, with every metric's help text (Kiln's and
+    /// the gateway's) and buckets.
+    public var factory: any MetricsFactory { KilnPrometheusMetricsFactory(registry: registry, help: Self.help) }
 
     /// Makes this registry the process's metrics backend. Once per process, before the poller
     /// and the gateway are built (they create their handles when built).
@@ -26,12 +28,11 @@ public struct MetricsExposition: Sendable {
         return exposition
     }
 
-    /// The exposition text (Prometheus text format 0.0.4), each family with its `# HELP`.
-    public var text: String { Self.addingHelp(to: registry.emitToString()) }
+    /// The exposition text (Prometheus text format 0.0.4).
+    public var text: String { registry.emitToString() }
 
-    /// What each of Kiln's metric families means. swift-metrics handles carry no help text (and
-    /// the registry refuses a family whose help differs between handles), so it is added here, at
-    /// exposition; a family missing from the table gets its name in words.
+    /// What each of the gateway's metric families means (the poller's and the historian's are in
+    /// KilnMetrics' table); the factory gives each family its `# HELP` line from it.
     public static let help: [String: String] = [
         "kiln_pipeline_samples_in_total": "Samples the pipeline took from the poller's queue.",
         "kiln_pipeline_samples_out_total":
@@ -43,25 +44,6 @@ public struct MetricsExposition: Sendable {
         "kiln_conditioning_faults_total": "Conditioned samples with a fault, by fault class.",
         "kiln_conditioned_samples_total": "Conditioned samples by quality of their OPC UA status.",
     ]
-
-    /// `text` with a `# HELP` line before each `# TYPE` line that has none.
-    static func addingHelp(to text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count + 2048)
-        var previous: Substring = ""
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("# TYPE "), !previous.hasPrefix("# HELP ") {
-                let name = String(line.dropFirst(7).prefix { $0 != " " })
-                let words = help[name] ?? name.split(separator: "_").joined(separator: " ") + "."
-                out += "# HELP \(name) \(words)\n"
-            }
-            out += line
-            out += "\n"
-            previous = line
-        }
-        if out.hasSuffix("\n\n") { out.removeLast() }
-        return out
-    }
 
     /// Writes the exposition text to `path` atomically: into a temporary file beside it, synced,
     /// then renamed over it, so a reader never sees half a file.

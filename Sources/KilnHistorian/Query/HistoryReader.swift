@@ -1,5 +1,5 @@
-import CSQLite
 import KilnCore
+import KilnSQLite
 import KilnSeries
 
 #if canImport(Glibc)
@@ -25,7 +25,7 @@ public final class HistoryReader: @unchecked Sendable {
         do {
             connection = try Connection(path: path, readOnly: true)
             try connection.execute("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -8192")
-            let version = try connection.scalar("PRAGMA user_version") ?? 0
+            let version = try Schema.recordedVersion(connection) ?? 0
             guard version >= 1 else { throw HistorianError("\(path) is not a Kiln historian file (no schema)") }
             guard version <= Schema.version else {
                 throw HistorianError("\(path) was written by a newer Kiln (schema \(version)); use that version")
@@ -268,9 +268,9 @@ public final class HistoryReader: @unchecked Sendable {
     @inline(__always)
     static func stored(_ s: Statement, _ column: Int32) -> StoredValue? {
         switch s.type(column) {
-        case SQLITE_INTEGER: .integer(s.int64(column))
-        case SQLITE_FLOAT: .number(s.double(column))
-        case SQLITE_NULL: nil
+        case .integer: .integer(s.int64(column))
+        case .float: .number(s.double(column))
+        case .null: nil
         default: .text(s.string(column) ?? "")
         }
     }

@@ -1,3 +1,5 @@
+import KilnCore
+import KilnSQLite
 import Synchronization
 
 #if canImport(Glibc)
@@ -12,7 +14,7 @@ import Synchronization
 final class Checkpointer: Sendable {
     private let connection: Connection
     private let stopping = Atomic<Bool>(false)
-    private let thread = Mutex<WriterThread?>(nil)
+    private let thread = Mutex<JoinableThread?>(nil)
     let interval: Duration
 
     init(path: String, interval: Duration = .milliseconds(200)) throws(SQLiteError) {
@@ -22,8 +24,8 @@ final class Checkpointer: Sendable {
     }
 
     func start() {
-        let t = WriterThread()
-        let rc = t.start { [self] in
+        let t = JoinableThread()
+        let rc = t.start(name: "kiln-checkpoint") { [self] in
             let step = interval.nanoseconds / 1000
             while !stopping.load(ordering: .relaxed) {
                 try? connection.execute("PRAGMA wal_checkpoint(PASSIVE)")

@@ -1,4 +1,5 @@
 import KilnCore
+import KilnSQLite
 
 /// Where the writer puts samples: the SQLite file in production, an in-memory store in tests.
 ///

@@ -1,4 +1,5 @@
 import KilnCore
+import KilnSQLite
 import Synchronization
 
 /// A store that keeps rows in memory, for tests of the writer; `failing` makes every write throw
@@ -41,7 +42,8 @@ public final class InMemoryStore: HistorianStore {
 
     private func check() throws(SQLiteError) {
         if failing.load(ordering: .relaxed) {
-            throw SQLiteError(code: 13, message: "database or disk is full", context: "in-memory store")
+            throw SQLiteError(
+                code: SQLiteError.Code.full, message: "database or disk is full", context: "in-memory store")
         }
     }
 

@@ -1,4 +1,4 @@
-import CSQLite
+import KilnSQLite
 import KilnSeries
 
 extension SQLiteStore {
@@ -203,7 +203,8 @@ extension SQLiteStore {
         insert.bind(4, Int64(count))
         insert.bind(5, times)
         guard try insert.step() else {
-            throw SQLiteError(code: SQLITE_INTERNAL, message: "no id for a new time column", context: "compacting")
+            throw SQLiteError(
+                code: SQLiteError.Code.internal, message: "no id for a new time column", context: "compacting")
         }
         return insert.int64(0)
     }
@@ -222,7 +223,7 @@ extension SQLiteStore {
             old = try SQLiteStore.decodeBlock(existing, data: 0, times: 1)
         } catch {
             throw SQLiteError(
-                code: SQLITE_CORRUPT, message: "block of tag \(tag) at \(start) does not decode: \(error)",
+                code: SQLiteError.Code.corrupt, message: "block of tag \(tag) at \(start) does not decode: \(error)",
                 context: "compacting")
         }
         var out: [Point] = []
@@ -255,9 +256,9 @@ extension SQLiteStore {
     /// A stored cell as a block number: `.some(nil)` for NULL, nil when a block cannot hold it exactly.
     static func number(_ s: Statement, _ column: Int32) -> Double?? {
         switch s.type(column) {
-        case SQLITE_NULL: return .some(nil)
-        case SQLITE_FLOAT: return s.double(column)
-        case SQLITE_INTEGER:
+        case .null: return .some(nil)
+        case .float: return s.double(column)
+        case .integer:
             let i = s.int64(column)
             guard i.magnitude <= 1 << 53 else { return nil }
             return Double(i)

@@ -1,4 +1,5 @@
 import KilnCore
+import KilnSQLite
 
 extension SQLiteStore {
     public func openRun(now: Int64) throws(HistorianError) -> [RunRecord] {

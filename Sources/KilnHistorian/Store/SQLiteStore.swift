@@ -1,5 +1,5 @@
-import CSQLite
 import KilnCore
+import KilnSQLite
 import Synchronization
 
 /// The historian's SQLite file, opened for writing.
@@ -178,7 +178,7 @@ public final class SQLiteStore: HistorianStore, @unchecked Sendable {
 
     /// Process-wide SQLite settings, once, before the first connection.
     static let configured: Bool = {
-        kiln_sqlite3_disable_memstatus()
+        SQLiteLibrary.disableMemoryStatistics()
         return true
     }()
 

@@ -1,14 +1,29 @@
-/// The historian's tables, created and upgraded by versioned migrations (`PRAGMA user_version`).
+import KilnSQLite
+
+/// The historian's tables: its list of versioned migrations in the file's shared migration
+/// record (KilnSQLite's ``Migrator``, module `historian`). Other modules (alarm state, the hook
+/// outbox, the remediation queue) add their own lists to the same file.
+///
+/// Files written before the record kept the historian's version in `PRAGMA user_version`; it
+/// still follows the historian's version, so an older Kiln refuses a file newer than it knows.
 ///
 /// Plain SQL reads everything but the compacted blocks: `samples` holds the raw rows (time in
 /// integer microseconds since the Unix epoch, UTC), `tags` names them, and the view `history`
 /// joins the two with readable times.
 public enum Schema {
-    /// The version this build writes; a file from a newer Kiln is refused rather than damaged.
-    public static var version: Int64 { Int64(migrations.count) }
+    /// The module name the historian's steps are recorded under.
+    public static let module = "historian"
 
-    /// Migration `i` upgrades a file from `user_version` i to i + 1. Append only.
-    static let migrations: [String] = [
+    /// The version this build writes; a file from a newer Kiln is refused rather than damaged.
+    public static var version: Int64 { Int64(steps.count) }
+
+    /// The historian's migration list: step `i` brings the historian from version i to i + 1.
+    public static let migrations: [Migration] = steps.enumerated().map { index, sql in
+        Migration(module: module, version: index + 1, sql: sql)
+    }
+
+    /// The SQL of each step. Append only: a released step is never edited.
+    static let steps: [String] = [
         """
         CREATE TABLE tags (
             id INTEGER PRIMARY KEY,
@@ -101,32 +116,27 @@ public enum Schema {
         """,
     ]
 
-    /// Brings the file to the current version, each step in its own transaction.
-    static func migrate(_ db: Connection) throws(HistorianError) {
+    /// The migrator for the historian's list followed by `others` (other modules sharing the file).
+    static func migrator(with others: [[Migration]] = []) throws(MigrationError) -> Migrator {
+        try Migrator([migrations] + others, userVersionModule: module)
+    }
+
+    /// Brings the file to the current version of the historian (and of `others`), in one
+    /// immediate transaction.
+    static func migrate(_ db: Connection, with others: [[Migration]] = []) throws(HistorianError) {
         do {
-            let current = try db.scalar("PRAGMA user_version") ?? 0
-            if current > version {
-                throw HistorianError(
-                    "\(db.path) was written by a newer Kiln (schema \(current), this build knows \(version)); "
-                        + "upgrade Kiln or export the data with the newer one")
-            }
-            for step in Int(current)..<migrations.count {
-                try db.execute("BEGIN IMMEDIATE")
-                do {
-                    try db.execute(migrations[step], context: "migrating \(db.path) to schema \(step + 1)")
-                    try db.execute("PRAGMA user_version = \(step + 1)")
-                    try db.execute("COMMIT")
-                } catch {
-                    try? db.execute("ROLLBACK")
-                    throw error
-                }
-            }
-        } catch let error as SQLiteError {
-            throw HistorianError(error)
-        } catch let error as HistorianError {
-            throw error
+            try migrator(with: others).migrate(db)
         } catch {
-            throw HistorianError("\(error)")
+            throw HistorianError(error.message, sqlite: error.sqlite)
+        }
+    }
+
+    /// The historian's version recorded in the file, without writing (nil: not a historian file).
+    static func recordedVersion(_ db: Connection) throws(HistorianError) -> Int64? {
+        do {
+            return try migrator().recordedVersions(db)[module].map(Int64.init)
+        } catch {
+            throw HistorianError(error.message, sqlite: error.sqlite)
         }
     }
 }

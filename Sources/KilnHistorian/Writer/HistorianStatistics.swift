@@ -23,7 +23,7 @@ public struct HistorianStatistics: Sendable, Hashable {
     public init() {}
 }
 
-/// Lock-free counters behind `HistorianStatistics`.
+/// Lock-free counters behind `HistorianStatistics`, and the metrics recorded beside them.
 final class StatisticsCounters: Sendable {
     let rowsWritten = Atomic<Int>(0)
     let commits = Atomic<Int>(0)
@@ -36,6 +36,40 @@ final class StatisticsCounters: Sendable {
     let pointsCompacted = Atomic<Int>(0)
     let blocksDropped = Atomic<Int>(0)
     let rowsDropped = Atomic<Int>(0)
+    let metrics: HistorianMetrics
+
+    init(metrics: HistorianMetrics) {
+        self.metrics = metrics
+    }
+
+    /// A transaction of `rows` rows was committed in `nanoseconds`.
+    func committed(rows: Int, nanoseconds: Int64) {
+        rowsWritten.add(rows, ordering: .relaxed)
+        commits.add(1, ordering: .relaxed)
+        metrics.rows.increment(by: rows)
+        metrics.commits.increment()
+        metrics.commitSeconds.recordNanoseconds(max(nanoseconds, 0))
+    }
+
+    /// A gap was recorded, with `markers` gap-marker rows.
+    func recordedGap(markers: Int) {
+        gaps.add(1, ordering: .relaxed)
+        rowsWritten.add(markers, ordering: .relaxed)
+        metrics.gaps.increment()
+        metrics.rows.increment(by: markers)
+    }
+
+    /// `count` samples were refused because the queue was full.
+    func countQueueFull(_ count: Int) {
+        droppedQueueFull.add(count, ordering: .relaxed)
+        metrics.droppedQueueFull.increment(by: count)
+    }
+
+    /// `count` samples were lost to a storage error.
+    func countLostStorage(_ count: Int) {
+        lostStorage.add(count, ordering: .relaxed)
+        metrics.droppedStorage.increment(by: count)
+    }
 
     var snapshot: HistorianStatistics {
         var s = HistorianStatistics()

@@ -1,3 +1,4 @@
+import CoreMetrics
 import KilnCore
 import Logging
 import Synchronization
@@ -47,10 +48,10 @@ public final class HistorianWriter: Sendable {
 
     public let options: Options
     private let queue: SampleQueue
-    private let counters = StatisticsCounters()
+    private let counters: StatisticsCounters
     private let logger: Logger
     private let loop: Mutex<WriterLoop?>
-    private let thread = Mutex<WriterThread?>(nil)
+    private let thread = Mutex<JoinableThread?>(nil)
     private let store: any HistorianStore
     private let lastDropLog = Atomic<Int64>(Int64.min)
     private let clock: any EpochClock
@@ -59,12 +60,17 @@ public final class HistorianWriter: Sendable {
     ///   - store: where samples go (`SQLiteStore` in production).
     ///   - tags: every tag, by device index then tag index (`TagDescriptor.all(in:)`).
     ///   - filters: per device and tag, the historian settings (nil = store every sample).
+    ///   - metrics: where the writer's metrics (``HistorianMetrics``) go; nil for swift-metrics'
+    ///     global `MetricsSystem.factory`, which must then be bootstrapped first.
     ///   - clock: what the writer reads for what it records, its flush deadline, retries and
     ///     retention; a `ManualClock` makes flush and retention tests run in milliseconds.
     public init(
         store: any HistorianStore, tags: [[TagDescriptor]], filters: [[TagHistorianConfig?]] = [],
-        options: Options = Options(), logger: Logger, clock: any EpochClock = WallClock()
+        options: Options = Options(), logger: Logger, metrics: (any MetricsFactory)? = nil,
+        clock: any EpochClock = WallClock()
     ) {
+        let counters = StatisticsCounters(metrics: HistorianMetrics(factory: metrics))
+        self.counters = counters
         self.options = options
         self.queue = SampleQueue(capacity: options.queueCapacity)
         self.logger = logger
@@ -78,13 +84,14 @@ public final class HistorianWriter: Sendable {
 
     /// A writer for `config`'s historian (the file at `config.historian.path`).
     public convenience init(
-        config: GatewayConfig, historian: HistorianConfig, logger: Logger, clock: any EpochClock = WallClock()
+        config: GatewayConfig, historian: HistorianConfig, logger: Logger, metrics: (any MetricsFactory)? = nil,
+        clock: any EpochClock = WallClock()
     ) throws(HistorianError) {
         let store = try SQLiteStore(path: historian.path)
         self.init(
             store: store, tags: TagDescriptor.all(in: config),
             filters: config.devices.map { $0.tags.map(\.historian) }, options: Options(historian), logger: logger,
-            clock: clock)
+            metrics: metrics, clock: clock)
     }
 
     /// Registers the tags in the file, then starts the writer thread.
@@ -92,8 +99,8 @@ public final class HistorianWriter: Sendable {
         guard var body = loop.withLock({ $0.take() }) else { return }
         try body.registerTags()
         store.startBackgroundWork()
-        let t = WriterThread()
-        let rc = t.start { [body, queue] in
+        let t = JoinableThread()
+        let rc = t.start(name: "kiln-historian") { [body, queue] in
             var loop = body
             loop.run(queue: queue)
         }
@@ -107,7 +114,7 @@ public final class HistorianWriter: Sendable {
     public func submit(_ batch: [Sample]) -> Bool {
         guard !batch.isEmpty else { return true }
         if queue.push(batch) { return true }
-        counters.droppedQueueFull.add(batch.count, ordering: .relaxed)
+        counters.countQueueFull(batch.count)
         let now = clock.now.microseconds
         let last = lastDropLog.load(ordering: .relaxed)
         if last == .min || now - last > 10_000_000 || now < last,

@@ -1,4 +1,5 @@
 import KilnCore
+import KilnSQLite
 import KilnSeries
 import Logging
 
@@ -206,6 +207,7 @@ struct WriterLoop: Sendable {
         guard rows > 0 else { return }
         var seen: [TagSeen] = []
         seen.reserveCapacity(touched.count)
+        let started = ContinuousClock.now
         do {
             try store.begin()
             for i in insertOrder where !pending[i].isEmpty {
@@ -226,8 +228,7 @@ struct WriterLoop: Sendable {
             fail(error)
             return
         }
-        counters.rowsWritten.add(rows, ordering: .relaxed)
-        counters.commits.add(1, ordering: .relaxed)
+        counters.committed(rows: rows, nanoseconds: (ContinuousClock.now - started).nanoseconds)
         clearBatch()
     }
 
@@ -255,7 +256,7 @@ struct WriterLoop: Sendable {
             let first = pending[i].lazy.map(\.time).min() ?? .max
             lost.firstLost[ids[i]] = min(lost.firstLost[ids[i]] ?? .max, first)
         }
-        counters.lostStorage.add(rows, ordering: .relaxed)
+        counters.countLostStorage(rows)
         if failure == nil {
             counters.storageErrors.add(1, ordering: .relaxed)
             logger.error(
@@ -279,7 +280,7 @@ struct WriterLoop: Sendable {
             }
         }
         f.lost += samples.count
-        counters.lostStorage.add(samples.count, ordering: .relaxed)
+        counters.countLostStorage(samples.count)
         failure = f
     }
 
@@ -300,8 +301,7 @@ struct WriterLoop: Sendable {
             return false
         }
         failure = nil
-        counters.gaps.add(1, ordering: .relaxed)
-        counters.rowsWritten.add(f.firstLost.count, ordering: .relaxed)
+        counters.recordedGap(markers: f.firstLost.count)
         logger.warning(
             "historian writing again; the gap is recorded",
             metadata: [

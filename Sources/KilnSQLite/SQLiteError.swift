@@ -8,6 +8,16 @@ public struct SQLiteError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What Kiln was doing: `opening /var/lib/kiln/history.db`, `inserting samples`, ….
     public var context: String
 
+    /// Result codes Kiln raises itself (SQLite's numbers, so they read like SQLite's own).
+    public enum Code {
+        /// `SQLITE_INTERNAL`: SQLite (or Kiln around it) did not do what it must.
+        public static let `internal` = SQLITE_INTERNAL
+        /// `SQLITE_CORRUPT`: stored data does not decode.
+        public static let corrupt = SQLITE_CORRUPT
+        /// `SQLITE_FULL`: the disk or the database's size limit is full.
+        public static let full = SQLITE_FULL
+    }
+
     public init(code: Int32, message: String, context: String) {
         self.code = code
         self.message = message

@@ -2,10 +2,10 @@ import ArgumentParser
 import KilnCore
 import KilnSignal
 
-/// `kiln bench-conditioning`: the conditioning benchmark of tools/bench/conditioning.sh.
+/// `kiln-bench conditioning`: the conditioning benchmark of tools/bench/conditioning.sh.
 struct BenchConditioning: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-conditioning",
+        commandName: "conditioning",
         abstract: "Fault-injection suite and throughput of the conditioning stage.",
         discussion: """
             Generates seeded first-order traces, injects faults, runs them through the conditioner \
@@ -13,8 +13,7 @@ struct BenchConditioning: ParsableCommand {
             false-fault rate on clean traces, the conditioned value's RMS error against raw readings \
             and a fixed-alpha average, and samples per second on one core next to a fixed-alpha loop \
             over the same samples. See tools/bench/README-conditioning.md.
-            """,
-        shouldDisplay: false
+            """
     )
 
     @Option(name: .long, help: "Which parts to run: all, faults, clean, rms, throughput (comma-separated).")

@@ -8,16 +8,7 @@ import Logging
     import Glibc
 #endif
 
-extension KilnCommand {
-    /// Benchmark drivers for tools/bench; hidden from help.
-    struct Bench: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "bench", abstract: "Benchmark drivers (see tools/bench).", shouldDisplay: false,
-            subcommands: [BenchPoll.self])
-    }
-}
-
-/// `kiln bench poll`: the poll path of `kiln run` (read, decode, make samples) back-to-back on one
+/// `kiln-bench poll`: the poll path of `kiln run` (read, decode, make samples) back-to-back on one
 /// connection, to compare its request rate with a plain C libmodbus loop (tools/bench/poller.sh).
 struct BenchPoll: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,7 +55,7 @@ struct BenchPoll: ParsableCommand {
         case .success(let run):
             let seconds = Double(run.nanoseconds) / 1e9
             printError(
-                "kiln bench poll: \(run.requests) requests, \(run.failures) failed, \(run.samples) samples "
+                "kiln-bench poll: \(run.requests) requests, \(run.failures) failed, \(run.samples) samples "
                     + "in \(run.nanoseconds / 1_000_000) ms")
             print("poll_rps \(Int((Double(run.requests) / seconds).rounded()))")
             if run.failures > 0 { throw ExitCode(2) }

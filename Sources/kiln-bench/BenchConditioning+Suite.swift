@@ -1,7 +1,8 @@
 import KilnCore
 import KilnSignal
+import KilnTraces
 
-/// The generated traces of `kiln bench-conditioning` and what is measured on them.
+/// The generated traces of `kiln-bench conditioning` and what is measured on them.
 enum ConditioningSuite {
     // MARK: - Clean traces: nothing may be a fault
 

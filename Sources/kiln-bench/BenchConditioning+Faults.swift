@@ -1,5 +1,6 @@
 import KilnCore
 import KilnSignal
+import KilnTraces
 
 /// The fault-injection suite: each kind injected into its own generated traces.
 extension ConditioningSuite {

@@ -1,19 +1,18 @@
 import ArgumentParser
 import KilnCore
 import KilnHistorian
+import KilnSQLite
 import KilnSeries
 import Logging
 
-extension KilnCommand {
-    /// Drivers for tools/bench/historian.sh and the historian's crash test; hidden from help.
-    struct BenchHistorian: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "bench-historian", abstract: "Historian benchmark drivers (see tools/bench).",
-            shouldDisplay: false, subcommands: [Ingest.self, Init.self, Plant.self])
-    }
+/// `kiln-bench historian`: drivers for tools/bench/historian.sh and the historian's crash tests.
+struct BenchHistorian: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "historian", abstract: "Historian benchmark drivers (see tools/bench).",
+        subcommands: [Ingest.self, Init.self, Plant.self])
 }
 
-extension KilnCommand.BenchHistorian {
+extension BenchHistorian {
     /// Generated thermal samples through Kiln's real writer (the one `kiln run` uses).
     struct Ingest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -31,7 +30,7 @@ extension KilnCommand.BenchHistorian {
 
         func run() async throws {
             let logger = Logger(label: "kiln.bench")
-            ShutdownSignal.install()
+            StopSignal.install()
             let store = try SQLiteStore(path: db)
             let descriptors = [
                 (0..<tags).map { TagDescriptor(device: "bench", tag: "t\($0)", unit: "degC", type: "float32") }
@@ -50,7 +49,7 @@ extension KilnCommand.BenchHistorian {
             let began = ContinuousClock.now
             var written = 0
             var tick: Int64 = 0
-            while points == 0 || written < points, ShutdownSignal.received == nil {
+            while points == 0 || written < points, StopSignal.received == nil {
                 let time = t0 + tick * periodMicros
                 let n = points == 0 ? tags : min(tags, points - written)
                 writer.submitWaiting(signal.batch(count: n, time: time))
@@ -107,7 +106,7 @@ func format3(_ x: Double) -> String {
     return "\(scaled / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
 }
 
-extension KilnCommand.BenchHistorian {
+extension BenchHistorian {
     /// The demo plant's signals through the writer, then compaction: bytes per point.
     struct Plant: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

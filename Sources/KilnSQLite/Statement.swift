@@ -5,10 +5,19 @@ import CSQLite
 ///
 /// `@unchecked Sendable` for the same reason as `Connection`: used by one thread at a time.
 public final class Statement: @unchecked Sendable {
-    let handle: OpaquePointer
+    /// SQLite's storage classes: what a column holds in the current row.
+    public enum ColumnType: Int32, Sendable {
+        case integer = 1  // SQLITE_INTEGER
+        case float = 2  // SQLITE_FLOAT
+        case text = 3  // SQLITE_TEXT
+        case blob = 4  // SQLITE_BLOB
+        case null = 5  // SQLITE_NULL
+    }
+
+    @usableFromInline let handle: OpaquePointer
     /// Keeps the connection open while the statement lives.
-    let connection: Connection
-    let sql: String
+    @usableFromInline let connection: Connection
+    @usableFromInline let sql: String
 
     init(connection: Connection, sql: String) throws(SQLiteError) {
         var statement: OpaquePointer?
@@ -27,15 +36,15 @@ public final class Statement: @unchecked Sendable {
 
     // MARK: - Binding (1-based indices, as in SQL)
 
-    @inline(__always) public func bind(_ index: Int32, _ value: Int64) {
+    @inlinable public func bind(_ index: Int32, _ value: Int64) {
         sqlite3_bind_int64(handle, index, value)
     }
 
-    @inline(__always) public func bind(_ index: Int32, _ value: Double) {
+    @inlinable public func bind(_ index: Int32, _ value: Double) {
         sqlite3_bind_double(handle, index, value)
     }
 
-    @inline(__always) public func bind(_ index: Int32, _ value: String) {
+    @inlinable public func bind(_ index: Int32, _ value: String) {
         var text = value
         text.withUTF8 { bytes in
             _ = bytes.withMemoryRebound(to: CChar.self) {
@@ -44,7 +53,7 @@ public final class Statement: @unchecked Sendable {
         }
     }
 
-    @inline(__always) public func bind(_ index: Int32, _ bytes: [UInt8]) {
+    @inlinable public func bind(_ index: Int32, _ bytes: [UInt8]) {
         bytes.withUnsafeBytes { buffer in
             // A zero-length blob needs a non-nil pointer, else SQLite stores NULL.
             var empty: UInt8 = 0
@@ -53,7 +62,7 @@ public final class Statement: @unchecked Sendable {
         }
     }
 
-    @inline(__always) public func bindNull(_ index: Int32) {
+    @inlinable public func bindNull(_ index: Int32) {
         sqlite3_bind_null(handle, index)
     }
 
@@ -72,7 +81,7 @@ public final class Statement: @unchecked Sendable {
     // MARK: - Running
 
     /// Runs one step. Returns true when a row is available, false when done.
-    @inline(__always) @discardableResult
+    @inlinable @discardableResult
     public func step() throws(SQLiteError) -> Bool {
         let rc = sqlite3_step(handle)
         if rc == SQLITE_ROW { return true }
@@ -81,7 +90,7 @@ public final class Statement: @unchecked Sendable {
     }
 
     /// Runs a statement that returns no row, then resets it for the next run.
-    @inline(__always)
+    @inlinable
     public func run() throws(SQLiteError) {
         let rc = sqlite3_step(handle)
         if rc != SQLITE_DONE && rc != SQLITE_ROW {
@@ -93,7 +102,7 @@ public final class Statement: @unchecked Sendable {
     }
 
     /// Makes the statement ready to run again (bindings are kept).
-    @inline(__always) public func reset() {
+    @inlinable public func reset() {
         sqlite3_reset(handle)
     }
 
@@ -103,23 +112,24 @@ public final class Statement: @unchecked Sendable {
 
     // MARK: - Columns (0-based)
 
-    /// SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL.
-    @inline(__always) public func type(_ column: Int32) -> Int32 {
-        sqlite3_column_type(handle, column)
+    /// The storage class of the column's value in the current row.
+    @inlinable public func type(_ column: Int32) -> ColumnType {
+        ColumnType(rawValue: sqlite3_column_type(handle, column)) ?? .null
     }
 
-    @inline(__always) public func isNull(_ column: Int32) -> Bool {
+    @inlinable public func isNull(_ column: Int32) -> Bool {
         sqlite3_column_type(handle, column) == SQLITE_NULL
     }
 
-    @inline(__always) public func int64(_ column: Int32) -> Int64 {
+    @inlinable public func int64(_ column: Int32) -> Int64 {
         sqlite3_column_int64(handle, column)
     }
 
-    @inline(__always) public func double(_ column: Int32) -> Double {
+    @inlinable public func double(_ column: Int32) -> Double {
         sqlite3_column_double(handle, column)
     }
 
+    @inlinable
     public func string(_ column: Int32) -> String? {
         guard let text = sqlite3_column_text(handle, column) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, column))
@@ -127,6 +137,7 @@ public final class Statement: @unchecked Sendable {
     }
 
     /// The column's bytes, valid until the next step or reset.
+    @inlinable
     public func withBlob<R, E: Error>(_ column: Int32, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         let base = sqlite3_column_blob(handle, column)
         let count = Int(sqlite3_column_bytes(handle, column))
@@ -134,7 +145,7 @@ public final class Statement: @unchecked Sendable {
     }
 
     /// The column's UTF-8 bytes, valid until the next step or reset.
-    @inline(__always)
+    @inlinable
     public func withText<R, E: Error>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E)
         -> R
     {

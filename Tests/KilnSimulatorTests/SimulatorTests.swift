@@ -1,6 +1,6 @@
 import Foundation
 import KilnCore
-import KilnModbus
+import KilnSimulator
 import Testing
 
 /// The simulated plant, read back by an independent Modbus client (pymodbus), plus its model.

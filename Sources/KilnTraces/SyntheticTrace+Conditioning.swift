@@ -1,4 +1,5 @@
 import KilnCore
+import KilnSignal
 
 /// Runs synthetic traces through a tag's conditioning, for the tests and the benchmark.
 extension SyntheticTrace {
@@ -47,15 +48,5 @@ extension SyntheticTrace {
             if let y = point.reading { s = s.map { $0 + alpha * (y - $0) } ?? y }
             return s
         }
-    }
-}
-
-extension TagConfig {
-    /// The register value behind an engineering value (`(value − offset) / scale`), rounded for
-    /// integer registers: what the sentinels are matched against when only engineering values
-    /// were recorded.
-    public func unscaled(_ value: Double) -> Double {
-        let raw = scale == 0 ? value : (value - offset) / scale
-        return type.isInteger ? raw.rounded() : raw
     }
 }

@@ -1,5 +1,15 @@
 import CSQLite
 
+/// Process-wide SQLite settings.
+public enum SQLiteLibrary {
+    /// Turns off SQLite's memory statistics, which take a global mutex on every allocation (Kiln
+    /// never reads them). Takes effect only before SQLite initializes, i.e. before the first
+    /// connection opens; a later call does nothing.
+    public static func disableMemoryStatistics() {
+        _ = kiln_sqlite3_disable_memstatus()
+    }
+}
+
 /// One SQLite connection.
 ///
 /// `@unchecked Sendable`: SQLite is built thread-safe (serialized) on Debian, but Kiln also never
@@ -7,7 +17,7 @@ import CSQLite
 /// writer thread, and each reader (export, queries) opens its own. Sendability only lets a
 /// connection be created on one thread and handed to the one that uses it.
 public final class Connection: @unchecked Sendable {
-    let handle: OpaquePointer
+    @usableFromInline let handle: OpaquePointer
     public let path: String
 
     /// Opens (or, with `create`, creates) the database at `path`.
@@ -76,6 +86,7 @@ public final class Connection: @unchecked Sendable {
     /// Whether a transaction is open.
     public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
+    @usableFromInline
     func error(_ rc: Int32, _ context: String) -> SQLiteError {
         SQLiteError(
             code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), context: context)
