@@ -97,10 +97,19 @@ let package = Package(
             ]
         ),
         // The product: one file per subcommand, composing the libraries.
+        // What kiln and kiln-bench share on the command line: durations, config loading, standard
+        // error, the stop signals.
+        .target(
+            name: "KilnCommandLine",
+            dependencies: [
+                "KilnCore", "KilnConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "kiln",
             dependencies: [
-                "KilnCore", "KilnConfig", "KilnModbus", "KilnSimulator", "KilnPoller", "KilnSignal", "KilnHistorian",
+                "KilnCommandLine", "KilnCore", "KilnConfig", "KilnModbus", "KilnSimulator", "KilnPoller", "KilnSignal",
+                "KilnHistorian",
                 "KilnGateway", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -110,7 +119,8 @@ let package = Package(
         .executableTarget(
             name: "kiln-bench",
             dependencies: [
-                "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "KilnSignal", "KilnTraces", "KilnSeries",
+                "KilnCommandLine", "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "KilnSignal", "KilnTraces",
+                "KilnSeries",
                 "KilnSQLite", "KilnHistorian", "KilnGateway", .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KilnCommandLine
 import KilnCore
 import KilnHistorian
 import KilnSQLite
@@ -30,7 +31,7 @@ extension BenchHistorian {
 
         func run() async throws {
             let logger = Logger(label: "kiln.bench")
-            StopSignal.install()
+            ShutdownSignal.install()
             let store = try SQLiteStore(path: db)
             let descriptors = [
                 (0..<tags).map { TagDescriptor(device: "bench", tag: "t\($0)", unit: "degC", type: "float32") }
@@ -49,7 +50,7 @@ extension BenchHistorian {
             let began = ContinuousClock.now
             var written = 0
             var tick: Int64 = 0
-            while points == 0 || written < points, StopSignal.received == nil {
+            while points == 0 || written < points, ShutdownSignal.received == nil {
                 let time = t0 + tick * periodMicros
                 let n = points == 0 ? tags : min(tags, points - written)
                 writer.submitWaiting(signal.batch(count: n, time: time))

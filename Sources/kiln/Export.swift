@@ -1,4 +1,5 @@
 import ArgumentParser
+import KilnCommandLine
 import KilnCore
 import KilnHistorian
 import KilnSeries
@@ -145,7 +146,7 @@ extension KilnCommand {
 
         /// `15m`, `-1h`, … in microseconds.
         static func offset(_ text: String) throws(HistorianError) -> Int64 {
-            let t = text.trimmingCharacters()
+            let t = text.trimmingWhitespace()
             guard let micros = TimeExpression.parse(t.hasPrefix("-") || t.hasPrefix("+") ? t : "+" + t, now: 0) else {
                 throw HistorianError("--offset '\(text)' is not a duration (e.g. 15m, -1h)")
             }
@@ -155,7 +156,7 @@ extension KilnCommand {
         static func aggregates(_ list: String) throws(HistorianError) -> [Aggregate] {
             var out: [Aggregate] = []
             for name in list.split(separator: ",") {
-                let trimmed = String(name).trimmingCharacters()
+                let trimmed = String(name).trimmingWhitespace()
                 guard let a = Aggregate(rawValue: trimmed) else {
                     let known = Aggregate.allCases.map(\.rawValue).joined(separator: ", ")
                     throw HistorianError("unknown aggregate '\(trimmed)'; use \(known)")
@@ -211,13 +212,4 @@ func format3(_ x: Double) -> String {
 func printErrorRaw(_ text: String) {
     var text = text
     text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return String(s)
-    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KilnCommandLine
 
 @main
 struct KilnCommand: AsyncParsableCommand {

@@ -43,19 +43,3 @@ struct RunSummary {
         }
     }
 }
-
-/// Standard error without touching standard output.
-enum StandardError {
-    /// Writes a line to file descriptor 2 directly: no stdio buffer, no flush of standard output.
-    static func writeUnbuffered(_ text: String) {
-        var line = text + "\n"
-        line.withUTF8 { bytes in
-            var rest = UnsafeRawBufferPointer(bytes)
-            while !rest.isEmpty {
-                let n = write(2, rest.baseAddress, rest.count)
-                if n <= 0 { return }
-                rest = UnsafeRawBufferPointer(rebasing: rest[n...])
-            }
-        }
-    }
-}

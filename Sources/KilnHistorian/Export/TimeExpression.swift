@@ -6,7 +6,7 @@ import KilnCore
 public enum TimeExpression {
     /// Microseconds since the Unix epoch, UTC; nil when `text` is none of the above.
     public static func parse(_ text: String, now: Int64) -> Int64? {
-        let t = text.trimmingCharacters()
+        let t = text.trimmingWhitespace()
         if t == "now" { return now }
         if let first = t.first, first == "-" || first == "+" {
             guard let span = relative(t.dropFirst()) else { return nil }
@@ -39,14 +39,5 @@ public enum TimeExpression {
     static func rfc3339(_ text: String) -> Int64? {
         var text = text
         return text.withUTF8 { Timestamp.micros(rfc3339: $0, allowingDate: true) }
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return String(s)
     }
 }

@@ -7,12 +7,12 @@ import Synchronization
 /// Help shows a default the way it is written (`(default: 1s)`), and a value that is not a
 /// duration gets a reason as well as ArgumentParser's "is invalid" (see ``KilnCommand/main()``):
 /// `--timeout 2` is told that a duration needs a unit.
-struct DurationArgument: ExpressibleByArgument, CustomStringConvertible, Sendable {
-    let duration: Duration
+public struct DurationArgument: ExpressibleByArgument, CustomStringConvertible, Sendable {
+    public let duration: Duration
 
-    init(_ duration: Duration) { self.duration = duration }
+    public init(_ duration: Duration) { self.duration = duration }
 
-    init?(argument: String) {
+    public init?(argument: String) {
         guard let d = DurationText.parse(argument) else {
             Self.lastRejected.withLock { $0 = argument }
             return nil
@@ -20,15 +20,15 @@ struct DurationArgument: ExpressibleByArgument, CustomStringConvertible, Sendabl
         duration = d
     }
 
-    var description: String { DurationText.format(duration) }
+    public var description: String { DurationText.format(duration) }
 
-    var defaultValueDescription: String { description }
+    public var defaultValueDescription: String { description }
 
-    static var defaultCompletionKind: CompletionKind { .default }
+    public static var defaultCompletionKind: CompletionKind { .default }
 
     /// Why `text` is not a duration, in the words the command line shows after the value.
-    static func problem(with text: String) -> String {
-        let trimmed = text.trimmingCharacters()
+    public static func problem(with text: String) -> String {
+        let trimmed = text.trimmingWhitespace()
         if let number = Double(trimmed), number.isFinite {
             return "\(text): a duration needs a unit, e.g. \(trimmed)s or 500ms"
         }
@@ -44,11 +44,11 @@ struct DurationArgument: ExpressibleByArgument, CustomStringConvertible, Sendabl
 
     /// The last text ``init(argument:)`` turned down. ArgumentParser reports a value that
     /// `init?(argument:)` refused without a reason, so `KilnCommand.main` looks here to add one.
-    static let lastRejected = Mutex<String?>(nil)
+    public static let lastRejected = Mutex<String?>(nil)
 
     /// `message` (ArgumentParser's full usage error) with the reason a duration was refused
     /// added to the line that names it; unchanged when no duration was refused.
-    static func explaining(_ message: String) -> String {
+    public static func explaining(_ message: String) -> String {
         guard let text = lastRejected.withLock({ $0 }) else { return message }
         var lines = message.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard let index = lines.firstIndex(where: { $0.contains("The value '\(text)' is invalid") }) else {

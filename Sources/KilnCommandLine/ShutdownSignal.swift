@@ -10,9 +10,9 @@ private let raisedSignal = Atomic<Int32>(0)
 
 /// Turns SIGINT and SIGTERM into a flag that long-running subcommands poll, so they stop
 /// cleanly (closing connections, flushing) instead of dying mid-cycle.
-enum ShutdownSignal {
+public enum ShutdownSignal {
     /// Starts catching SIGINT and SIGTERM.
-    static func install() {
+    public static func install() {
         for signo in [SIGINT, SIGTERM] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { signo in raisedSignal.store(signo, ordering: .relaxed) }
@@ -23,7 +23,7 @@ enum ShutdownSignal {
     }
 
     /// Suspends until SIGINT or SIGTERM arrives, and returns which.
-    static func wait() async -> Int32 {
+    public static func wait() async -> Int32 {
         while true {
             if let signo = received { return signo }
             try? await Task.sleep(for: .milliseconds(50))
@@ -31,7 +31,7 @@ enum ShutdownSignal {
     }
 
     /// The signal that asked to stop, or nil.
-    static var received: Int32? {
+    public static var received: Int32? {
         let s = raisedSignal.load(ordering: .relaxed)
         return s == 0 ? nil : s
     }
