@@ -48,9 +48,13 @@ struct YAMLStream {
     /// stack frame here (libyaml's own limit, 1,000, is Yams' to report).
     static let depthLimit = 64
 
+    /// What `Yams.compose(yaml:, .basic, .default)` gives its parser (`Constructor.default` is
+    /// built anew at each use: taken once here).
+    private let resolver = Resolver.basic
+    private let constructor = Constructor.default
     /// A node's tag, as Yams' Parser gives it: a new instance each (a tag resolves in place).
-    private var implicitTag: Tag { Tag(.implicit, .basic, .default) }
-    private var stringTag: Tag { Tag(.str, .basic, .default) }
+    private var implicitTag: Tag { Tag(.implicit, resolver, constructor) }
+    private var stringTag: Tag { Tag(.str, resolver, constructor) }
 
     /// Composes `bytes` (UTF-8), calling `entry` with each node of the root's `devices:` list.
     static func compose(_ bytes: UnsafeBufferPointer<UInt8>, entry: (Node) -> Void) -> Outcome {
