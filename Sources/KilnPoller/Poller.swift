@@ -27,11 +27,13 @@ public final class Poller: Sendable {
     /// SCHED_FIFO under a CPU hog on a 2-vCPU VM (CPU: the whole of `kiln run`, live table,
     /// conditioning and start-up included; jitter at the server against cyclictest's p99):
     ///
-    /// | design | CPU a request | jitter p99 |
+    /// | design | CPU a request, against pymodbus's | jitter p99, against cyclictest's |
     /// |---|---|---|
-    /// | a thread a device (before), wakes for its deadline and for its reply | 29 µs (0.24× pymodbus) | 2.3× |
-    /// | 25 a thread on one deadline grid (before, policy other) | see tools/bench/README.md | 6× |
-    /// | one thread, devices on their own phases, a wake-up a request | see tools/bench/README.md | |
+    /// | a thread a device (before): wakes for its deadline and for its reply | 0.20–0.25× | 2.3× quiet, 2.9–5.2× loaded |
+    /// | one thread, each device on its own phase: a wake-up a request | 0.16–0.19× | 1.2× quiet, 3.7–6.4× loaded |
+    /// | (earlier) 25 a thread on one deadline grid, a burst a deadline | | 6× |
+    ///
+    /// "Loaded": other builds running on the VM, where cyclictest's own p99 moved 4–12 µs.
     public static let devicesPerThread = 250
 
     /// - Parameters:
