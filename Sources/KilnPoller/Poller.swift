@@ -29,11 +29,12 @@ public final class Poller: Sendable {
     ///
     /// | design | CPU a request, against pymodbus's | jitter p99, against cyclictest's |
     /// |---|---|---|
-    /// | a thread a device (before): wakes for its deadline and for its reply | 0.20–0.25× | 2.3× quiet, 2.9–5.2× loaded |
-    /// | one thread, each device on its own phase: a wake-up a request | 0.16–0.19× | 1.2× quiet, 3.7–6.4× loaded |
+    /// | a thread a device (before): wakes for its deadline and for its reply | 0.20–0.25× (median 0.22) | 2.3× quiet, 0.4–5.2× loaded |
+    /// | one thread, each device on its own phase: a wake-up a request | 0.16–0.21× (median 0.19) | 1.2× quiet, 1.7–6.4× loaded |
     /// | (earlier) 25 a thread on one deadline grid, a burst a deadline | | 6× |
     ///
-    /// "Loaded": other builds running on the VM, where cyclictest's own p99 moved 4–12 µs.
+    /// "Loaded": other builds running on the VM, where cyclictest's own p99 moved 4–24 µs: the
+    /// jitter ratio there measures the machine more than the design (tools/bench/README.md).
     public static let devicesPerThread = 250
 
     /// - Parameters:
