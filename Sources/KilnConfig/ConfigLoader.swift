@@ -51,21 +51,27 @@ public enum ConfigLoader {
         var config = GatewayConfig(path: path, devices: [])
         // Device names are unique across every map of a gateway.
         var deviceNames = NameRegistry()
-        if let root = YAMLFile.compose(path: path, text: text, reader: &reader) {
-            switch ConfigFileKind(root: root) {
-            case .deviceMap:
-                if let fields = reader.root(root, .deviceMap) {
-                    config.devices = reader.deviceMap(fields, names: &deviceNames)
-                }
-            case .gateway:
-                if let fields = reader.root(root, .gateway) {
-                    if let realtime = fields["realtime"] { config.realtime = reader.realtime(realtime) }
-                    if let historian = fields["historian"] { config.historian = reader.historian(historian) }
-                    if let timeout = reader.duration(fields, "shutdown_timeout", in: DurationLimits.shutdown) {
-                        config.shutdownTimeout = timeout
+        if let file = compose(path: path, text: text, names: &deviceNames, reader: &reader) {
+            switch file {
+            case .deviceMap(let root, let devices):
+                if reader.root(root, .deviceMap) != nil { config.devices = devices }
+            case .tree(let root):
+                switch ConfigFileKind(root: root) {
+                case .deviceMap:
+                    if let fields = reader.root(root, .deviceMap) {
+                        config.devices = reader.deviceMap(fields, names: &deviceNames)
                     }
-                    for map in reader.mapReferences(fields) {
-                        config.devices += loadMap(map, names: &deviceNames, reader: &reader)
+                case .gateway:
+                    if let fields = reader.root(root, .gateway) {
+                        if let realtime = fields["realtime"] { config.realtime = reader.realtime(realtime) }
+                        if let historian = fields["historian"] { config.historian = reader.historian(historian) }
+                        if let timeout = reader.duration(fields, "shutdown_timeout", in: DurationLimits.shutdown) {
+                            config.shutdownTimeout = timeout
+                        }
+                        for map in reader.mapReferences(fields) {
+                            config.devices += loadMap(map, names: &deviceNames, reader: &reader)
+                            HeapTrim.releaseFreedMemory()
+                        }
                     }
                 }
             }
@@ -83,12 +89,52 @@ public enum ConfigLoader {
         let configFile = reader.file
         defer { reader.file = configFile }
         reader.file = map.path
-        guard let root = YAMLFile.compose(path: map.path, entry: map.entry, reader: &reader) else { return [] }
-        guard ConfigFileKind(root: root) == .deviceMap else {
-            reader.error("'\(map.path)' is a gateway config, not a device map", at: map.entry)
+        switch compose(path: map.path, entry: map.entry, names: &names, reader: &reader) {
+        case nil:
             return []
+        case .deviceMap(let root, let devices)?:
+            return reader.root(root, .deviceMap) != nil ? devices : []
+        case .tree(let root)?:
+            guard ConfigFileKind(root: root) == .deviceMap else {
+                reader.error("'\(map.path)' is a gateway config, not a device map", at: map.entry)
+                return []
+            }
+            guard let fields = reader.root(root, .deviceMap) else { return [] }
+            return reader.deviceMap(fields, names: &names)
         }
-        guard let fields = reader.root(root, .deviceMap) else { return [] }
-        return reader.deviceMap(fields, names: &names)
+    }
+
+    /// A file composed: a device map with its devices decoded, or a node tree to decode.
+    private enum ComposedFile {
+        /// A device map whose devices were decoded one by one as the parser reached them
+        /// (``YAMLStream``); `root` is the file's top level, its `devices:` list left empty.
+        case deviceMap(root: Node, devices: [DeviceConfig])
+        /// The whole file's tree, composed by Yams.
+        case tree(Node)
+    }
+
+    /// Reads and composes `path`. A device map is decoded device by device while it is parsed,
+    /// so that no more than one device's node tree is held at a time; any other file, or a map
+    /// the streaming composer leaves to Yams (a YAML error among them), is composed whole by
+    /// Yams, with what streaming had decoded and reported undone first.
+    private static func compose(
+        path: String, text: String? = nil, entry: SourceLocation? = nil, names: inout NameRegistry,
+        reader: inout ConfigReader
+    ) -> ComposedFile? {
+        guard var contents = YAMLFile.contents(path: path, text: text, entry: entry, reader: &reader) else {
+            return nil
+        }
+        let before = (reader: reader, names: names)
+        var devices: [DeviceConfig] = []
+        let outcome = contents.withUTF8 { bytes in
+            YAMLStream.compose(bytes) { node in
+                if let device = reader.device(node, names: &names) { devices.append(device) }
+            }
+        }
+        if case .streamed(let root, _) = outcome { return .deviceMap(root: root, devices: devices) }
+        reader = before.reader
+        names = before.names
+        devices = []
+        return YAMLFile.compose(contents, path: path, reader: &reader).map(ComposedFile.tree)
     }
 }

@@ -15,6 +15,15 @@ enum YAMLFile {
     static func compose(
         path: String, text: String? = nil, entry: SourceLocation? = nil, reader: inout ConfigReader
     ) -> Node? {
+        guard let contents = contents(path: path, text: text, entry: entry, reader: &reader) else { return nil }
+        return compose(contents, path: path, reader: &reader)
+    }
+
+    /// The file's text, or nil after reporting why it cannot be composed (unreadable, not a
+    /// regular file, too large, not UTF-8, an alias bomb or too many nodes).
+    static func contents(
+        path: String, text: String? = nil, entry: SourceLocation? = nil, reader: inout ConfigReader
+    ) -> String? {
         let start = SourceLocation(file: path, line: 1, column: 1)
         var contents: String
         if let text {
@@ -45,6 +54,13 @@ enum YAMLFile {
                 at: SourceLocation(file: path, line: problem.position.line, column: problem.position.column))
             return nil
         }
+        return contents
+    }
+
+    /// `contents` composed by Yams into one node tree, or nil after reporting why there is none
+    /// (empty, or a YAML error at its line and column).
+    static func compose(_ contents: String, path: String, reader: inout ConfigReader) -> Node? {
+        let start = SourceLocation(file: path, line: 1, column: 1)
         do {
             // The basic resolver leaves every scalar a string: the decoders read numbers, booleans
             // and nulls themselves, and Yams' regex-based resolver would otherwise run for every

@@ -10,19 +10,25 @@ import Synchronization
 /// A dedicated poller thread and the devices it polls: each device on its own connection, each
 /// scan class to its own absolute monotonic deadlines.
 ///
-/// Why several devices a thread: on a VM a thread's wake-up costs more than the request it makes
-/// (tools/bench: two idle→wake transitions a request, about 30 µs, for a thread per device). The
-/// devices of a group share one deadline grid, so one wake-up sends all their requests, and one
-/// poll() over their sockets takes the replies as they come.
+/// Why many devices a thread, and why each on its own phase: on a VM a thread's wake-up costs
+/// more than the request it makes, and under a real-time policy a burst of requests sent back to
+/// back shifts each one by the variable cost of those ahead of it (tools/bench: 4 devices a
+/// burst already doubled the period jitter at the server). So a group's devices are spread over
+/// the period (``Poller``), the thread sleeps to one absolute deadline at a time and, woken,
+/// sends what is due before anything else: each request leaves as exactly as a thread of its
+/// own would send it. Replies that came in since the last wake-up are then taken in one
+/// zero-timeout poll() over the sockets with something outstanding, and the samples of the
+/// wake-up go downstream as one batch. The thread does not wake for a reply when its next
+/// deadline is at most ``PollLoop/replyWindow`` away: one wake-up a request instead of two (a
+/// reply waits at most that long; its samples are stamped when taken). When the next deadline is
+/// further off, it waits for replies in poll() as before.
 ///
 /// No device waits for another: requests and replies never block (``ModbusConnection``), each
 /// device has its own response and connect timeouts, busy retries and back-off, and a slow or
-/// dead device's outstanding request only adds its socket to the poll() set. Idle connections
-/// are in that set too, so what a device sends unasked is read, discarded and counted as it
-/// arrives (``DeviceSession/unaskedArrived(now:into:)``), and a device that hangs up is seen.
-/// Requests of one deadline go out back to back, in device order, so each device's period stays
-/// exact; a device's request leaves after the requests ahead of it in the group, a few
-/// microseconds each.
+/// dead device's outstanding request only adds its socket to the poll() set. The idle socket of
+/// the device due next is looked at in the same poll(), so what a device sends unasked is read,
+/// discarded and counted (``DeviceSession/unaskedArrived(now:into:)``) before its next request,
+/// a device that hung up is seen, and the request itself needs no draining recv first.
 ///
 /// A slow cycle never drifts the schedule: deadlines advance by whole periods from the start,
 /// and a deadline that finds the previous read of its scan still going is counted as an
@@ -39,11 +45,11 @@ final class PollGroup: Sendable {
     /// Starts the thread.
     ///
     /// - Parameters:
-    ///   - phase: delay of the first deadline, to spread groups over their period.
+    ///   - phases: per member, the delay of its first deadline, to spread requests over the period.
     ///   - realtime: the priority to ask for; what was achieved goes to `onPriority`.
     ///   - queue: where samples go.
     func start(
-        phase: Duration, realtime: RealtimeConfig, queue: SampleQueue, logger: Logger,
+        phases: [Duration], realtime: RealtimeConfig, queue: SampleQueue, logger: Logger,
         onPriority: @escaping @Sendable (AchievedPriority) -> Void
     ) throws(ModbusError) {
         var sessions: [DeviceSession] = []
@@ -56,8 +62,9 @@ final class PollGroup: Sendable {
         let counters = members.map(\.counters)
         let rc = thread.start { [self] in
             onPriority(Realtime.applyToCurrentThread(realtime))
+            let start = Clocks.monotonicNanoseconds()
             var loop = PollLoop(
-                sessions: owned, counters: counters, start: Clocks.monotonicNanoseconds() + phase.nanoseconds)
+                sessions: owned, counters: counters, starts: phases.map { start + $0.nanoseconds })
             loop.run(queue: queue, group: self)
             for (s, session) in owned.enumerated() {
                 session.close()
@@ -85,35 +92,39 @@ final class PollGroup: Sendable {
 
 /// The loop of one ``PollGroup`` thread.
 struct PollLoop {
-    /// One scan class of one session, and its next deadline.
-    struct Deadline {
-        var session: Int
-        var scan: Int
-        var period: Int64
-        var next: Int64
-    }
+    /// A reply due before the next deadline closer than this is taken at that deadline, not
+    /// woken for.
+    static let replyWindow: Int64 = 1_000_000
 
     let sessions: [DeviceSession]
     let counters: [PollerCounters]
-    var schedule: [Deadline] = []
+    var schedule = PollSchedule()
+    /// Sessions waiting for a reply, a connection or a busy retry (their `deadline` is set).
+    var outstanding: [Int] = []
+    var isOutstanding: [Bool]
     /// Sessions whose state changed in this turn of the loop (their counters are refreshed).
-    var touched: [Bool]
+    var touched: [Int] = []
+    var isTouched: [Bool]
     var samples: [Sample] = []
     var fds: [pollfd] = []
     var owners: [Int] = []
 
-    init(sessions: [DeviceSession], counters: [PollerCounters], start: Int64) {
+    init(sessions: [DeviceSession], counters: [PollerCounters], starts: [Int64]) {
         self.sessions = sessions
         self.counters = counters
         for (s, session) in sessions.enumerated() {
             for (scan, scanClass) in session.scanClasses.enumerated() {
-                schedule.append(Deadline(session: s, scan: scan, period: scanClass.period.nanoseconds, next: start))
+                schedule.insert(
+                    PollSchedule.Deadline(session: s, scan: scan, period: scanClass.period.nanoseconds, next: starts[s])
+                )
             }
         }
-        touched = Array(repeating: false, count: sessions.count)
-        samples.reserveCapacity(sessions.reduce(0) { $0 + $1.device.tags.count })
-        fds.reserveCapacity(sessions.count)
-        owners.reserveCapacity(sessions.count)
+        isOutstanding = Array(repeating: false, count: sessions.count)
+        isTouched = Array(repeating: false, count: sessions.count)
+        // A turn handles a device or two: the buffer grows to what turns hold, not to every tag.
+        samples.reserveCapacity(64)
+        fds.reserveCapacity(16)
+        owners.reserveCapacity(16)
     }
 
     mutating func run(queue: SampleQueue, group: PollGroup) {
@@ -121,45 +132,33 @@ struct PollLoop {
         while !group.isStopping {
             let now = Clocks.monotonicNanoseconds()
             startDueScans(now: now)
+            takeReplies(now: now)
             expireDeadlines(now: now)
             publish(to: queue)
 
-            let next = nextDeadline()
-            fds.removeAll(keepingCapacity: true)
-            owners.removeAll(keepingCapacity: true)
-            for (s, session) in sessions.enumerated() {
-                let events = session.socketEvents
-                if events == 0 { continue }
-                fds.append(pollfd(fd: session.connection.socket, events: events, revents: 0))
-                owners.append(s)
-            }
-            if fds.isEmpty {
+            let next = min(schedule.earliest, outstandingDeadline())
+            if next - Clocks.monotonicNanoseconds() > Self.replyWindow, collectSockets(includingNextDue: false) {
+                let ready = thread.poll(&fds, untilMonotonic: next)
+                guard ready > 0 else { continue }  // the deadline, woken, or interrupted
+                let woke = Clocks.monotonicNanoseconds()
+                handleReady(now: woke)
+            } else {
                 thread.sleep(untilMonotonic: next)
-                continue
-            }
-            let ready = thread.poll(&fds, untilMonotonic: next)
-            guard ready >= 0 else { continue }  // woken, or interrupted: revents mean nothing
-            let woke = Clocks.monotonicNanoseconds()
-            for i in fds.indices {
-                let s = owners[i]
-                if fds[i].revents != 0 {
-                    sessions[s].socketReady(now: woke, into: &samples)
-                    touched[s] = true
-                } else {
-                    // Seen empty just now: its next request need not drain it first.
-                    sessions[s].connection.noteNothingPending()
-                }
             }
         }
     }
 
-    /// Queues the scans whose deadline came, starts their sessions, and moves the deadlines on.
+    // MARK: Turn
+
+    /// Sends what is due: for each scan whose deadline came, queues it on its session and starts
+    /// the session, then moves the deadline on.
     mutating func startDueScans(now: Int64) {
-        for i in schedule.indices where schedule[i].next <= now {
-            let due = schedule[i]
+        while let due = schedule.first, due.next <= now {
             let counters = self.counters[due.session]
             counters.recordLateness(now - due.next)
-            if !sessions[due.session].enqueue(scan: due.scan) {
+            if sessions[due.session].enqueue(scan: due.scan) {
+                sessions[due.session].advance(now: now, into: &samples)
+            } else {
                 // Still reading this scan from its last deadline.
                 counters.overruns.add(1, ordering: .relaxed)
             }
@@ -170,49 +169,114 @@ struct PollLoop {
                 next += missed * due.period
                 counters.overruns.add(Int(missed), ordering: .relaxed)
             }
-            schedule[i].next = next
-            touched[due.session] = true
+            schedule.rescheduleFirst(to: next)
+            touch(due.session)
         }
-        for s in sessions.indices where touched[s] {
-            sessions[s].advance(now: now, into: &samples)
+    }
+
+    /// One zero-timeout poll() over the outstanding sockets and the idle one of the session due
+    /// next; the ready ones are read.
+    mutating func takeReplies(now: Int64) {
+        guard collectSockets(includingNextDue: true) else { return }
+        guard SocketWait.poll(&fds, untilMonotonic: 0) > 0 else {
+            for i in fds.indices { sessions[owners[i]].connection.noteNothingPending() }
+            return
+        }
+        handleReady(now: Clocks.monotonicNanoseconds())
+    }
+
+    /// Fills `fds` with the sockets of the outstanding sessions (and, when asked, the idle
+    /// connected socket of the session due next); false when there are none.
+    mutating func collectSockets(includingNextDue: Bool) -> Bool {
+        fds.removeAll(keepingCapacity: true)
+        owners.removeAll(keepingCapacity: true)
+        for s in outstanding {
+            let events = sessions[s].socketEvents
+            guard events != 0 else { continue }
+            fds.append(pollfd(fd: sessions[s].connection.socket, events: events, revents: 0))
+            owners.append(s)
+        }
+        if includingNextDue, let next = schedule.first?.session, !isOutstanding[next] {
+            let events = sessions[next].socketEvents
+            if events != 0 {
+                fds.append(pollfd(fd: sessions[next].connection.socket, events: events, revents: 0))
+                owners.append(next)
+            }
+        }
+        return !fds.isEmpty
+    }
+
+    /// Calls back the sessions whose socket poll() found ready.
+    mutating func handleReady(now: Int64) {
+        for i in fds.indices {
+            let s = owners[i]
+            if fds[i].revents != 0 {
+                sessions[s].socketReady(now: now, into: &samples)
+                touch(s)
+            } else {
+                // Seen empty just now: its next request need not drain it first.
+                sessions[s].connection.noteNothingPending()
+            }
         }
     }
 
     /// Calls back the sessions whose timeout or retry time came.
     mutating func expireDeadlines(now: Int64) {
-        for s in sessions.indices {
+        for s in outstanding {
             if let deadline = sessions[s].deadline, deadline <= now {
                 sessions[s].deadlinePassed(now: now, into: &samples)
-                touched[s] = true
+                touch(s)
             }
         }
     }
 
-    /// Hands the samples of this turn downstream, and refreshes the counters of the sessions
-    /// that changed.
+    /// Hands the samples of this turn downstream as one batch, refreshes the counters of the
+    /// sessions that changed, and updates which sessions are outstanding.
     mutating func publish(to queue: SampleQueue) {
         if !samples.isEmpty {
             // A copy of exactly this turn's samples goes downstream, and `samples` keeps its
-            // buffer: handing over the buffer itself would allocate a new one, sized for every
-            // tag of the group, each turn.
+            // buffer: handing over the buffer itself would allocate a new one each turn.
             var batch: [Sample] = []
             batch.reserveCapacity(samples.count)
             batch.append(contentsOf: samples)
             queue.push(batch)
             samples.removeAll(keepingCapacity: true)
         }
-        for s in sessions.indices where touched[s] {
+        guard !touched.isEmpty else { return }
+        for s in touched {
             counters[s].update(from: sessions[s])
-            touched[s] = false
+            isTouched[s] = false
+            if sessions[s].deadline != nil, !isOutstanding[s] {
+                isOutstanding[s] = true
+                outstanding.append(s)
+            }
+        }
+        touched.removeAll(keepingCapacity: true)
+        var kept = 0
+        for i in outstanding.indices {
+            let s = outstanding[i]
+            if sessions[s].deadline == nil {
+                isOutstanding[s] = false
+            } else {
+                outstanding[kept] = s
+                kept += 1
+            }
+        }
+        outstanding.removeLast(outstanding.count - kept)
+    }
+
+    private mutating func touch(_ s: Int) {
+        if !isTouched[s] {
+            isTouched[s] = true
+            touched.append(s)
         }
     }
 
-    /// The earliest scan deadline or session timeout.
-    func nextDeadline() -> Int64 {
+    /// The earliest timeout or retry time of the outstanding sessions.
+    func outstandingDeadline() -> Int64 {
         var next = Int64.max
-        for due in schedule where due.next < next { next = due.next }
-        for session in sessions {
-            if let deadline = session.deadline, deadline < next { next = deadline }
+        for s in outstanding {
+            if let deadline = sessions[s].deadline, deadline < next { next = deadline }
         }
         return next
     }

@@ -6,10 +6,10 @@ import Synchronization
 
 /// Polls every device of a gateway on dedicated threads, into one bounded queue.
 ///
-/// Each ``PollGroup`` thread polls a few devices (``devicesPerThread(_:)``) on one deadline grid;
-/// a device whose host is a name, which a connect must look up and may wait on, gets a thread to
-/// itself. Groups' deadlines are spread evenly over the shortest period, so a plant's requests
-/// do not all leave at once.
+/// A ``PollGroup`` thread polls up to ``devicesPerThread`` devices; a device whose host is a
+/// name, which a connect must look up and may wait on, gets a thread to itself. Devices are dealt
+/// to the groups in turn and their first deadlines spread evenly over the shortest period, so a
+/// plant's requests leave one at a time, each group's over the whole period.
 public final class Poller: Sendable {
     public let config: GatewayConfig
     public let queue: SampleQueue
@@ -19,28 +19,25 @@ public final class Poller: Sendable {
     private let achieved = Mutex<[AchievedPriority]>([])
     private let threadMetrics: PollerThreadMetrics
 
-    /// The most devices one poller thread polls.
+    /// The most devices one poller thread polls, whatever the scheduling policy.
     ///
-    /// A thread sends its devices' requests back to back at each deadline, so a device's request
-    /// leaves after those ahead of it in its group (about 10 µs each on loopback), and how long
-    /// that takes varies from cycle to cycle. Fewer devices a thread mean steadier periods and
-    /// more wake-ups. tools/bench, 200 devices at 10 Hz on a 2-vCPU VM (CPU: the whole of
-    /// `kiln run`, conditioning and start-up included):
+    /// A thread wakes once a request and sends it first (``PollGroup``), so how many devices it
+    /// polls changes neither when a request leaves nor how many wake-ups it takes; fewer threads
+    /// mean fewer stacks and fewer threads contending for the CPUs at the same priority. A thread
+    /// spends about 15 µs a request, so 250 devices at 10 Hz keep it a few percent busy, and a
+    /// gateway of thousands of devices still uses every core. tools/bench, 200 devices at 10 Hz,
+    /// SCHED_FIFO under a CPU hog on a 2-vCPU VM (CPU: the whole of `kiln run`, live table,
+    /// conditioning and start-up included; jitter at the server against cyclictest's p99):
     ///
-    /// | devices a thread | period jitter p99, SCHED_FIFO under a CPU hog | CPU a request |
+    /// | design | CPU a request, against pymodbus's | jitter p99, against cyclictest's |
     /// |---|---|---|
-    /// | 1  | 62–83 µs (1.5–1.9× cyclictest's p99) | 70 µs |
-    /// | 2  | 72–85 µs (1.6–2.1×)                  | 60 µs |
-    /// | 4  | 126–170 µs (2.2–3.6×)                | 49 µs |
-    /// | 25 | 270–300 µs (6×)                      | 38 µs |
+    /// | a thread a device (before): wakes for its deadline and for its reply | 0.20–0.25× (median 0.22) | 2.3× quiet, 0.4–5.2× loaded |
+    /// | one thread, each device on its own phase: a wake-up a request | 0.16–0.21× (median 0.19) | 1.2× quiet, 1.7–6.4× loaded |
+    /// | (earlier) 25 a thread on one deadline grid, a burst a deadline | | 6× |
     ///
-    /// A gateway that asks for a real-time policy asks for timing first and gets a thread per
-    /// device (2 a thread measured up to 3.06× cyclictest in a later run, against the 3× bar);
-    /// under normal scheduling, which promises no wake-up latency anyway, 25 a thread wake once
-    /// for 25 requests.
-    public static func devicesPerThread(_ realtime: RealtimeConfig) -> Int {
-        realtime.policy == .other ? 25 : 1
-    }
+    /// "Loaded": other builds running on the VM, where cyclictest's own p99 moved 4–24 µs: the
+    /// jitter ratio there measures the machine more than the design (tools/bench/README.md).
+    public static let devicesPerThread = 250
 
     /// - Parameters:
     ///   - config: the gateway and its devices.
@@ -56,13 +53,14 @@ public final class Poller: Sendable {
             DevicePoller(index: $0.offset, device: $0.element, metrics: metrics)
         }
         self.pollers = pollers
-        self.groups = Poller.group(pollers, perThread: Poller.devicesPerThread(config.realtime)).map(PollGroup.init)
+        self.groups = Poller.group(pollers, perThread: Poller.devicesPerThread).map(PollGroup.init)
         self.logger = logger
         self.threadMetrics = PollerThreadMetrics(factory: metrics)
     }
 
-    /// Splits devices into groups of at most `perThread`, in config order and of even sizes; a
-    /// device whose host is not an IP address is a group of its own.
+    /// Splits devices into groups of at most `perThread` and of even sizes, dealt in turn (the
+    /// first group gets devices 0, n, 2n, ...); a device whose host is not an IP address is a
+    /// group of its own.
     static func group(_ pollers: [DevicePoller], perThread: Int) -> [[DevicePoller]] {
         var numeric: [DevicePoller] = []
         var groups: [[DevicePoller]] = []
@@ -75,7 +73,7 @@ public final class Poller: Sendable {
         }
         let count = (numeric.count + perThread - 1) / perThread
         for g in 0..<count {
-            groups.append(Array(numeric[numeric.count * g / count..<numeric.count * (g + 1) / count]))
+            groups.append(Array(stride(from: g, to: numeric.count, by: count).map { numeric[$0] }))
         }
         return groups
     }
@@ -83,8 +81,9 @@ public final class Poller: Sendable {
     /// What each started poller thread achieved when it asked for real-time priority.
     public var achievedPriorities: [AchievedPriority] { achieved.withLock { $0 } }
 
-    /// Locks memory if asked, then starts the poller threads, their first deadlines spread
-    /// evenly over the shortest period.
+    /// Locks memory if asked, then starts the poller threads, every device's first deadline at
+    /// its own point of the shortest period (in config order), so that no two requests leave
+    /// together.
     public func start() throws(ModbusError) {
         if config.realtime.lockMemory {
             if let refusal = Realtime.lockMemory() {
@@ -95,9 +94,10 @@ public final class Poller: Sendable {
             }
         }
         let shortest = pollers.map(\.shortestPeriod).min() ?? .seconds(1)
-        for (g, group) in groups.enumerated() {
-            let phase = shortest * (Double(g) / Double(groups.count))
-            try group.start(phase: phase, realtime: config.realtime, queue: queue, logger: logger) {
+        let count = max(pollers.count, 1)
+        for group in groups {
+            let phases = group.members.map { shortest * (Double($0.index) / Double(count)) }
+            try group.start(phases: phases, realtime: config.realtime, queue: queue, logger: logger) {
                 [self] priority in
                 let first = self.achieved.withLock { list in
                     defer {

@@ -12,20 +12,23 @@ struct PollGroupTests {
             tags: [TagConfig(name: "v", register: .holding, address: 0, type: .uint16)])
     }
 
-    @Test func devicesAreGroupedEvenlyAndANamedHostPollsAlone() {
+    @Test func devicesAreDealtEvenlyToGroupsAndANamedHostPollsAlone() {
         var devices = (0..<60).map { Self.device("d\($0)") }
         devices.insert(Self.device("named", host: "plc-7.example"), at: 10)
         let pollers = devices.enumerated().map { DevicePoller(index: $0.offset, device: $0.element) }
 
-        let normal = Poller.group(pollers, perThread: Poller.devicesPerThread(RealtimeConfig()))
-        #expect(normal.map(\.count) == [1, 20, 20, 20])
-        #expect(normal[0][0].device.name == "named")
-        #expect(normal[1...].flatMap { $0 }.map(\.index) == Array(0..<10) + Array(11..<61), "config order")
+        let groups = Poller.group(pollers, perThread: 25)
+        #expect(groups.map(\.count) == [1, 20, 20, 20])
+        #expect(groups[0][0].device.name == "named")
+        let numeric = Array(0..<10) + Array(11..<61)
+        #expect(groups[1...].flatMap { $0 }.map(\.index).sorted() == numeric, "each device once")
+        // Dealt in turn: each group's devices span the whole list, so their phases span the period.
+        #expect(groups[1].map(\.index) == stride(from: 0, to: 60, by: 3).map { numeric[$0] })
+        #expect(groups[3].map(\.index) == stride(from: 2, to: 60, by: 3).map { numeric[$0] })
 
-        let fifo = Poller.group(
-            pollers, perThread: Poller.devicesPerThread(RealtimeConfig(policy: .fifo, priority: 50)))
-        #expect(fifo.count == 1 + 60)
-        #expect(fifo.allSatisfy { $0.count == 1 })
+        // The policy does not change the grouping: every numeric host of a plant this size on one thread.
+        let all = Poller.group(pollers, perThread: Poller.devicesPerThread)
+        #expect(all.map(\.count) == [1, 60])
     }
 
     /// Two good devices share a thread with a hung one (it takes requests, never answers), one

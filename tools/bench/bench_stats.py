@@ -132,8 +132,8 @@ TARGETS = [
     ("ratio_kiln_vs_c", "poll_rps_kiln", "poll_rps_c", ">=", 0.90),
     ("ratio_cpu_kiln_vs_pymodbus", "cpu_per_request_kiln_us", "cpu_per_request_pymodbus_us", "<=", 0.20),
     ("jitter_p99_kiln_us", "jitter_p99_kiln_us", None, "<=", 1000.0),
-    ("ratio_jitter_vs_cyclictest", "jitter_p99_kiln_us", "cyclictest_p99_us", "<=", 3.0),
-    ("rss_kiln_1000x20_mb", "rss_hwm_kiln_1000x20_mb", None, "<=", 60.0),
+    ("ratio_jitter_vs_cyclictest", "jitter_p99_kiln_us", "cyclictest_p99_us", "<=", 2.0),
+    ("rss_kiln_1000x20_mb", "rss_hwm_kiln_1000x20_mb", None, "<=", 40.0),
 ]
 
 

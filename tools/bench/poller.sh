@@ -10,8 +10,8 @@
 #   --no-build      use the existing .build/release/kiln and kiln-bench
 #
 # Durations (seconds) can be changed through the environment: RPS_SECONDS (5), RPS_REPEATS (3),
-# CPU_SECONDS (20), JITTER_SECONDS (15), RSS_SECONDS (10). RPS_PIN=same|none: whether the
-# one-connection clients share a CPU with the server (default same). PHASES="rps cpu jitter rss" picks the
+# CPU_SECONDS (20), JITTER_SECONDS (15: cyclictest), RSS_SECONDS (10). RPS_PIN=same|none: whether the
+# one-connection clients share a CPU with the server (default same). PHASES="rps cpu rss" picks the
 # parts to run; KILN=PATH measures another kiln binary (with --no-build), e.g. a patched tree, and
 # KILN_BENCH=PATH the benchmark drivers (default: kiln-bench beside KILN).
 #
@@ -45,7 +45,7 @@ CPU_SECONDS=${CPU_SECONDS:-20}
 JITTER_SECONDS=${JITTER_SECONDS:-15}
 RSS_SECONDS=${RSS_SECONDS:-10}
 RPS_PIN=${RPS_PIN:-same}
-PHASES=" ${PHASES:-rps cpu jitter rss} "
+PHASES=" ${PHASES:-rps cpu rss} "
 phase() { [[ $PHASES == *" $1 "* ]]; }
 
 log() { printf '\n== %s\n' "$*" >&2; }
@@ -234,17 +234,28 @@ if phase rps; then
     done
 fi
 
-# ── 2. CPU time per request, 200 devices at 10 Hz ────────────────────────────────────────────
-if phase cpu; then
-    log "2. CPU per request: 200 devices x 20 tags at 10 Hz, ${CPU_SECONDS}s each"
-    start_server "$OUT/plant200.yaml" 0 "" "$P200"
+# ── 2. CPU per request and poll jitter, as a plant runs Kiln: real-time policy, CPU hog ──────
+# One `kiln run gw200-rt.yaml` (SCHED_FIFO 80, default flags: the live table printed to a file)
+# under `stress-ng --cpu <ncpu>`, against a server under `chrt -f 90` that timestamps each
+# request: its CPU per request and its jitter at the server come from the same run. pymodbus and
+# the C poller then run under the same priority (`chrt -f 80`) and the same hog; cyclictest last
+# (not alongside: the server's threads at 90 and Kiln's at 80 would delay it and flatter the ratio).
+if phase cpu || phase jitter; then
+    log "2. 200 devices x 20 tags at 10 Hz, SCHED_FIFO 80, stress-ng --cpu $(nproc), ${CPU_SECONDS}s each; then cyclictest"
+    stress-ng --cpu "$(nproc)" --timeout $((CPU_SECONDS * 4 + JITTER_SECONDS + 60))s --quiet &
+    HOG_PID=$!
+    PIDS+=("$HOG_PID")
+    sleep 1
+    start_server "$OUT/plant200.yaml" 1 "$OUT/timing.log" "$P200"
     /usr/bin/time -f '%U %S' -o "$OUT/time-kiln.txt" \
-        "$KILN" run "$OUT/gw200.yaml" --duration "${CPU_SECONDS}s" --quiet 2>"$OUT/run200.log"
-    kiln_summary=$(grep '^kiln run:' "$OUT/run200.log") || die "no kiln run summary: $(tail -3 "$OUT/run200.log")"
-    echo "   $kiln_summary" >&2
-    read -r kreq kfail < <(stat summary "$kiln_summary")
+        "$KILN" run "$OUT/gw200-rt.yaml" --duration "${CPU_SECONDS}s" >"$OUT/run200-live.txt" 2>"$OUT/run200-rt.log"
+    rt_summary=$(grep '^kiln run:' "$OUT/run200-rt.log") || die "no kiln run summary: $(tail -3 "$OUT/run200-rt.log")"
+    echo "   $rt_summary" >&2
+    read -r kreq kfail < <(stat summary "$rt_summary")
+    stop_server
+    start_server "$OUT/plant200.yaml" 1 "" "$P200"
     /usr/bin/time -f '%U %S' -o "$OUT/time-pymodbus.txt" \
-        python3 "$HERE/pymodbus_poller.py" poll --port "$P200" --units 200 --tags 20 --period 0.1 \
+        chrt -f 80 python3 "$HERE/pymodbus_poller.py" poll --port "$P200" --units 200 --tags 20 --period 0.1 \
         --duration "$CPU_SECONDS" 2>"$OUT/poll200-pymodbus.log"
     py_summary=$(grep '^pymodbus poll:' "$OUT/poll200-pymodbus.log") || die "no pymodbus summary"
     echo "   $py_summary" >&2
@@ -252,18 +263,23 @@ if phase cpu; then
     # Start-up alone (load the map, connect 200 devices, one cycle, stop): included in the figures
     # above, shown so the steady-state cost can be told apart.
     /usr/bin/time -f '%U %S' -o "$OUT/time-kiln-startup.txt" \
-        "$KILN" run "$OUT/gw200.yaml" --duration 0s --quiet 2>/dev/null
+        "$KILN" run "$OUT/gw200-rt.yaml" --duration 0s >/dev/null 2>&1
     /usr/bin/time -f '%U %S' -o "$OUT/time-pymodbus-startup.txt" \
-        python3 "$HERE/pymodbus_poller.py" poll --port "$P200" --units 200 --tags 20 --duration 0 2>/dev/null
-    # The same design in plain C (a thread per device, libmodbus, absolute deadlines): the floor
-    # of CPU per request on this machine. Half as long: it has no start-up to amortise.
+        chrt -f 80 python3 "$HERE/pymodbus_poller.py" poll --port "$P200" --units 200 --tags 20 --duration 0 2>/dev/null
+    # A thread per device in plain C (libmodbus, absolute deadlines), at the same priority: what
+    # that design costs on this machine. Half as long: it has no start-up to amortise.
     c_seconds=$(((CPU_SECONDS + 1) / 2))
     /usr/bin/time -f '%U %S' -o "$OUT/time-c-poller.txt" \
-        "$BIN/c_poller" 127.0.0.1 "$P200" 200 20 100 "$c_seconds" 2>"$OUT/poll200-c.log"
+        chrt -f 80 "$BIN/c_poller" 127.0.0.1 "$P200" 200 20 100 "$c_seconds" 2>"$OUT/poll200-c.log"
     c_summary=$(grep '^c_poller:' "$OUT/poll200-c.log") || die "no c_poller summary"
     echo "   $c_summary" >&2
     read -r creq cfail < <(stat summary "$c_summary")
     stop_server
+    loops=$((JITTER_SECONDS * 1000))
+    cyclictest -m -p 80 -i 1000 -l "$loops" -h 2000 -q >"$OUT/cyclictest.txt"
+    kill -TERM "$HOG_PID" 2>/dev/null || true
+    wait "$HOG_PID" 2>/dev/null || true
+    forget "$HOG_PID"
     cpu_us() { awk -v n="$2" '{ printf "%.2f", ($1 + $2) * 1e6 / n }' "$1"; }
     figure requests_kiln_200x10hz "$kreq"
     figure failed_kiln_200x10hz "$kfail"
@@ -278,25 +294,6 @@ if phase cpu; then
     figure requests_c_threads_200x10hz "$creq"
     figure failed_c_threads_200x10hz "$cfail"
     figure cpu_per_request_c_threads_us "$(cpu_us "$OUT/time-c-poller.txt" "$creq")"
-fi
-
-# ── 3. Poll-period jitter at the server, both cores loaded ───────────────────────────────────
-if phase jitter; then
-    log "3. jitter: 200 devices at 100 ms, SCHED_FIFO 80, stress-ng --cpu $(nproc), ${JITTER_SECONDS}s; then cyclictest"
-    stress-ng --cpu "$(nproc)" --timeout $((JITTER_SECONDS * 2 + 30))s --quiet &
-    HOG_PID=$!
-    PIDS+=("$HOG_PID")
-    sleep 1
-    start_server "$OUT/plant200.yaml" 1 "$OUT/timing.log" "$P200"
-    "$KILN" run "$OUT/gw200-rt.yaml" --duration "${JITTER_SECONDS}s" --quiet 2>"$OUT/run200-rt.log"
-    rt_summary=$(grep '^kiln run:' "$OUT/run200-rt.log") || die "no kiln run summary: $(tail -3 "$OUT/run200-rt.log")"
-    echo "   $rt_summary" >&2
-    stop_server
-    loops=$((JITTER_SECONDS * 1000))
-    cyclictest -m -p 80 -i 1000 -l "$loops" -h 2000 -q >"$OUT/cyclictest.txt"
-    kill -TERM "$HOG_PID" 2>/dev/null || true
-    wait "$HOG_PID" 2>/dev/null || true
-    forget "$HOG_PID"
     stat jitter "$OUT/timing.log" --period-ms 100 --skip-s 2 >"$OUT/jitter.txt"
     stat cyclictest "$OUT/cyclictest.txt" >"$OUT/cyclictest-stats.txt"
     figure kiln_poller_priority "$(sed -n 's/.*poller threads: //p' <<<"$rt_summary" | tr ' ' '_')"
@@ -315,7 +312,7 @@ fi
 if phase rss; then
     log "4. RSS: 1,000 devices x 20 tags polling at 1 s, read after ${RSS_SECONDS}s"
     start_server "$OUT/plant1000.yaml" 0 "" "${P1000[@]}"
-    "$KILN" run "$OUT/gw1000.yaml" --duration "$((RSS_SECONDS + 3))s" --quiet 2>"$OUT/run1000.log" &
+    "$KILN" run "$OUT/gw1000.yaml" --duration "$((RSS_SECONDS + 3))s" >/dev/null 2>"$OUT/run1000.log" &
     RUN_PID=$!
     PIDS+=("$RUN_PID")
     sleep "$RSS_SECONDS"
