@@ -115,7 +115,8 @@ public struct Conditioner: Sendable {
                 out.append(
                     Sample(
                         device: device, tag: tag, value: r.value.map(Value.double), raw: nil, status: r.status,
-                        reason: text(for: r.reason, ofTag: index), fault: r.fault, projected: r.projected, timestamp: now)
+                        reason: text(for: r.reason, ofTag: index), fault: r.fault, projected: r.projected,
+                        timestamp: now)
                 )
             }
         }

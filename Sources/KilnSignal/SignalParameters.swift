@@ -5,7 +5,7 @@ import KilnCore
 #endif
 
 /// The checks every numeric tag gets, derived once from its configuration: inline in each
-/// ``TagConditioner``, so kept to what the per-sample path and the reason texts need.
+/// ``TagConditioner``, so kept to what the per-sample path and the reason texts need (32 bytes).
 struct CheckParameters: Sendable {
     var low: Double
     var high: Double
@@ -14,11 +14,10 @@ struct CheckParameters: Sendable {
     /// Unscaled register values that mean "no reading" (the empty array, which allocates
     /// nothing, for the many tags without).
     var sentinels: [Double]
-    var hasRange: Bool
 
     init(tag: TagConfig) {
         let conditioning = tag.conditioning
-        hasRange = conditioning.range != nil
+        // Without a range, ±∞: no finite reading is outside it, and it words as before.
         low = conditioning.range?.lowerBound ?? -.infinity
         high = conditioning.range?.upperBound ?? .infinity
         sentinels = conditioning.sentinels

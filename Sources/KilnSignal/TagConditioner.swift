@@ -70,7 +70,8 @@ public struct TagConditioner: Sendable {
     public init(tag: TagConfig) {
         checks = CheckParameters(tag: tag)
         if tag.conditioning.thermal != nil {
-            thermalBox = ThermalStateBox(ThermalState(parameters: SignalParameters(tag: tag), stuck: tag.conditioning.stuck))
+            thermalBox = ThermalStateBox(
+                ThermalState(parameters: SignalParameters(tag: tag), stuck: tag.conditioning.stuck))
         }
     }
 
@@ -95,7 +96,7 @@ public struct TagConditioner: Sendable {
         if !checks.sentinels.isEmpty, let unscaled, let index = sentinelIndex(unscaled) {
             return withheld(.range, .sentinel(index))
         }
-        if checks.hasRange, reading < checks.low || reading > checks.high { return withheld(.range, .outOfRange) }
+        if reading < checks.low || reading > checks.high { return withheld(.range, .outOfRange) }
         guard isThermal else {
             lastUsable = reading
             return ConditionedReading(value: reading, status: .good)
