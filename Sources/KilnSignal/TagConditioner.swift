@@ -13,8 +13,8 @@ import KilnCore
 /// out flat so a gateway's tags sit in one contiguous array.
 ///
 /// What every numeric tag needs (the range and sentinel checks, freshness, the last usable
-/// value) is inline, under 100 bytes; the thermal model's parameters, filters and fault
-/// tracking (``ThermalState``, about 1.5 kB) live on the heap, allocated only for the tags that
+/// value) is inline, 96 bytes; the thermal model's parameters, filters and fault
+/// tracking (``ThermalState``) live on the heap, allocated only for the tags that
 /// have one. Reason texts are not kept: ``text(for:)`` words a reason when it is printed or
 /// stored.
 public struct TagConditioner: Sendable {
