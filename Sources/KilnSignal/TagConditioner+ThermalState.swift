@@ -1,6 +1,6 @@
 /// The part of a tag's conditioning that only tags with a thermal model have: the model's
 /// parameters, the filters and the outlier statistics, and the fault tracking. Most of a tag's
-/// state (about 1.5 kB), so it lives on the heap, allocated only for those tags: a gateway of
+/// state, so it lives on the heap, allocated only for those tags: a gateway of
 /// 20,000 plain tags would otherwise carry tens of MB of it unused.
 struct ThermalState: Sendable {
     let parameters: SignalParameters
