@@ -43,40 +43,52 @@ public enum ConditioningReason: Sendable, Hashable {
     case noReading
 }
 
-/// The words for a tag's reasons, built once per tag.
-final class ReasonTexts: Sendable {
-    let range: String
-    /// All the tag's sentinels (the parameters hold the first four inline).
-    let sentinelValues: [Double]
-    let sentinels: [String]
-    let stuck: String
-    let stuckLong: String
-
-    init(tag: TagConfig) {
-        let range = tag.conditioning.range
-        self.range =
-            "out of range [\(Value.format(range?.lowerBound ?? -.infinity)), "
-            + "\(Value.format(range?.upperBound ?? .infinity))]"
-        sentinelValues = tag.conditioning.sentinels
-        sentinels = tag.conditioning.sentinels.map { "sentinel value \(Value.format($0)) (no reading)" }
-        let stuck = tag.conditioning.stuck.map(DurationText.format) ?? "0s"
-        self.stuck = "stuck: no change beyond noise and quantisation for \(stuck)"
-        stuckLong = "stuck: no change beyond noise and quantisation for twice \(stuck)"
-    }
-
-    func text(for reason: ConditioningReason) -> String? {
+extension TagConditioner {
+    /// The operator's words for `reason`, nil for none. Made only when asked (where a reading
+    /// is printed or stored), from the tag's parameters: no tag keeps its texts.
+    public func text(for reason: ConditioningReason) -> String? {
         switch reason {
         case .none: nil
         case .notANumber: "not a number"
-        case .sentinel(let i): i < sentinels.count ? sentinels[i] : "sentinel value (no reading)"
-        case .outOfRange: range
+        case .sentinel(let i):
+            i >= 0 && i < checks.sentinels.count
+                ? "sentinel value \(Value.format(checks.sentinels[i])) (no reading)" : "sentinel value (no reading)"
+        case .outOfRange: "out of range [\(Value.format(checks.low)), \(Value.format(checks.high))]"
         case .beyondFilterRange: "beyond ±1e100: not a physical reading, the thermal filter cannot take it"
         case .spike: "spike: a step faster than max_rate, rejected"
         case .rate: "rate above max_rate persists"
-        case .stuck: stuck
-        case .stuckLong: stuckLong
+        case .stuck: "stuck: no change beyond noise and quantisation for \(stuckText)"
+        case .stuckLong: "stuck: no change beyond noise and quantisation for twice \(stuckText)"
         case .stale: "no fresh reading for 3 poll periods"
         case .noReading: "no reading yet"
         }
     }
+
+    /// The configured `stuck` time as the reasons word it.
+    private var stuckText: String {
+        thermalBox?.state.pointee.stuck.map(DurationText.format) ?? "0s"
+    }
+
+    /// What `reason`'s words depend on beyond the reason itself, for sharing one text between
+    /// the tags that word it alike (see ``Conditioner``); nil for the reasons whose words are
+    /// fixed (string literals: nothing to share).
+    func textKey(for reason: ConditioningReason) -> ReasonTextKey? {
+        switch reason {
+        case .sentinel(let i):
+            i >= 0 && i < checks.sentinels.count ? .sentinel(checks.sentinels[i].bitPattern) : nil
+        case .outOfRange: .range(checks.low.bitPattern, checks.high.bitPattern)
+        case .stuck: .stuck(thermalBox?.state.pointee.stuck)
+        case .stuckLong: .stuckLong(thermalBox?.state.pointee.stuck)
+        default: nil
+        }
+    }
+}
+
+/// A reason with what its words depend on: the same key, the same text. Numbers by their bits,
+/// so 0 and -0 (which format apart) stay apart.
+enum ReasonTextKey: Hashable, Sendable {
+    case sentinel(UInt64)
+    case range(UInt64, UInt64)
+    case stuck(Duration?)
+    case stuckLong(Duration?)
 }

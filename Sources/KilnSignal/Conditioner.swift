@@ -10,8 +10,13 @@ public struct Conditioner: Sendable {
     /// thermal model; kept apart so the per-sample path reads two bytes, not a conditioner.
     private let numeric: [Bool]
     private let thermal: [Bool]
-    /// When each tag was last reported stale by ``staleSamples(at:)``, µs.
-    private var staleReported: [Int64?]
+    /// When each tag was last reported stale by ``staleSamples(at:)``, µs; `Int64.min` for not
+    /// since its last poll.
+    private var staleReported: [Int64]
+    /// The reason texts that depend on a tag's configuration (its range, sentinels, stuck time),
+    /// made the first time a tag needs one and shared by every tag that words it alike: no tag
+    /// keeps texts, and a tag out of range for hours does not build a String per sample.
+    private var reasonTexts: [ReasonTextKey: String] = [:]
 
     /// - Parameters:
     ///   - index: the gateway's tag index, when the caller has built it already.
@@ -37,7 +42,7 @@ public struct Conditioner: Sendable {
         self.tags = tags
         self.numeric = numeric
         self.thermal = thermal
-        staleReported = Array(repeating: nil, count: tags.count)
+        staleReported = Array(repeating: .min, count: tags.count)
     }
 
     /// Conditions a batch in place: `value` becomes the conditioned value (nil when withheld),
@@ -69,7 +74,7 @@ public struct Conditioner: Sendable {
     /// Conditions one sample in place.
     public mutating func condition(_ sample: inout Sample) {
         guard let index = index.slot(of: sample) else { return }
-        staleReported[index] = nil
+        staleReported[index] = .min
         if sample.status.isBad {
             tags[index].communicationFailed(at: sample.timestamp)
             if sample.fault == .none { sample.fault = .comm }
@@ -83,7 +88,7 @@ public struct Conditioner: Sendable {
         let result = tags[index].condition(reading: reading, unscaled: sample.unscaled?.number, at: sample.timestamp)
         sample.status = result.status
         sample.fault = result.fault
-        if result.reason != .none { sample.reason = tags[index].text(for: result.reason) }
+        if result.reason != .none { sample.reason = text(for: result.reason, ofTag: index) }
         sample.projected = result.projected
         if thermal[index] || result.value == nil {
             sample.value = result.value.map(Value.double)
@@ -102,7 +107,7 @@ public struct Conditioner: Sendable {
             for index in slots {
                 let tag = index - slots.lowerBound
                 guard tags[index].isOverdue(at: now) else { continue }
-                if let reported = staleReported[index], !tags[index].isPeriodOver(since: reported, at: now) {
+                if staleReported[index] != .min, !tags[index].isPeriodOver(since: staleReported[index], at: now) {
                     continue
                 }
                 staleReported[index] = now
@@ -110,10 +115,20 @@ public struct Conditioner: Sendable {
                 out.append(
                     Sample(
                         device: device, tag: tag, value: r.value.map(Value.double), raw: nil, status: r.status,
-                        reason: tags[index].text(for: r.reason), fault: r.fault, projected: r.projected, timestamp: now)
+                        reason: text(for: r.reason, ofTag: index), fault: r.fault, projected: r.projected,
+                        timestamp: now)
                 )
             }
         }
         return out
+    }
+
+    /// The words for `reason` of the tag in `slot`: a literal, or the shared text of its key.
+    private mutating func text(for reason: ConditioningReason, ofTag slot: Int) -> String? {
+        guard let key = tags[slot].textKey(for: reason) else { return tags[slot].text(for: reason) }
+        if let text = reasonTexts[key] { return text }
+        let text = tags[slot].text(for: reason)
+        reasonTexts[key] = text
+        return text
     }
 }

@@ -4,22 +4,31 @@ import KilnCore
     import Glibc
 #endif
 
-/// The constants of one tag's conditioning, derived once from its configuration so the
-/// per-sample path only does arithmetic.
-struct SignalParameters: Sendable {
-    // MARK: Checks every numeric tag gets
-
-    var hasRange: Bool
+/// The checks every numeric tag gets, derived once from its configuration: inline in each
+/// ``TagConditioner``, so kept to what the per-sample path and the reason texts need (32 bytes).
+struct CheckParameters: Sendable {
     var low: Double
     var high: Double
-    /// Unscaled register values that mean "no reading": the first four inline, all of them in
-    /// the tag's ``ReasonTexts``.
-    var sentinelCount: Int
-    var sentinel0: Double, sentinel1: Double, sentinel2: Double, sentinel3: Double
     /// The tag's configured scan period, seconds; staleness is counted in these.
     var poll: Double
+    /// Unscaled register values that mean "no reading" (the empty array, which allocates
+    /// nothing, for the many tags without).
+    var sentinels: [Double]
 
-    // MARK: Thermal model (meaningful only when `thermal`)
+    init(tag: TagConfig) {
+        let conditioning = tag.conditioning
+        // Without a range, ±∞: no finite reading is outside it, and it words as before.
+        low = conditioning.range?.lowerBound ?? -.infinity
+        high = conditioning.range?.upperBound ?? .infinity
+        sentinels = conditioning.sentinels
+        poll = max(tag.poll.seconds, 1e-3)
+    }
+}
+
+/// The constants of a tag's thermal model, derived once from its configuration so the
+/// per-sample path only does arithmetic (held in ``ThermalState``, for thermal tags only).
+struct SignalParameters: Sendable {
+    // MARK: Thermal model
 
     var thermal: Bool
     /// Time constant of the sensor's first-order lag, seconds.
@@ -52,16 +61,6 @@ struct SignalParameters: Sendable {
 
     init(tag: TagConfig) {
         let conditioning = tag.conditioning
-        hasRange = conditioning.range != nil
-        low = conditioning.range?.lowerBound ?? -.infinity
-        high = conditioning.range?.upperBound ?? .infinity
-        let sentinels = conditioning.sentinels
-        sentinelCount = sentinels.count
-        sentinel0 = sentinels.count > 0 ? sentinels[0] : .nan
-        sentinel1 = sentinels.count > 1 ? sentinels[1] : .nan
-        sentinel2 = sentinels.count > 2 ? sentinels[2] : .nan
-        sentinel3 = sentinels.count > 3 ? sentinels[3] : .nan
-        poll = max(tag.poll.seconds, 1e-3)
         quantum = tag.type.isInteger ? abs(tag.scale) : 0
 
         let thermalConfig = conditioning.thermal

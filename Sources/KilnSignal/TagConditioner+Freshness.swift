@@ -19,7 +19,7 @@ extension TagConditioner {
             let (a, b, c) = (interval0, interval1, interval2)
             typical = Double(max(min(a, b), min(max(a, b), c))) * 1e-6
         }
-        return max(p.poll, typical)
+        return max(checks.poll, typical)
     }
 
     @inline(__always)
@@ -28,7 +28,7 @@ extension TagConditioner {
             interval2 = interval1
             interval1 = interval0
             interval0 = time.elapsed(since: rowTime)
-            intervals += 1
+            if intervals < 3 { intervals += 1 }
         }
         rowTime = time
     }

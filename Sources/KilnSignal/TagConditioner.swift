@@ -11,119 +11,72 @@ import KilnCore
 /// ``missed(at:)`` for a poll that brought none, ``communicationFailed(at:)`` for a poll the
 /// poller reported bad. It allocates nothing per reading, and its state is plain numbers, laid
 /// out flat so a gateway's tags sit in one contiguous array.
+///
+/// What every numeric tag needs (the range and sentinel checks, freshness, the last usable
+/// value) is inline, 96 bytes; the thermal model's parameters, filters and fault
+/// tracking (``ThermalState``) live on the heap, allocated only for the tags that
+/// have one. Reason texts are not kept: ``text(for:)`` words a reason when it is printed or
+/// stored.
 public struct TagConditioner: Sendable {
-    let p: SignalParameters
-    let texts: ReasonTexts
+    /// The checks every numeric tag gets.
+    let checks: CheckParameters
 
-    // MARK: Filter
-    var started = false
-    /// The filters and the outlier statistics: most of a tag's state, and used only by tags with
-    /// a thermal model, so they live on the heap, allocated only for those (a gateway of 20,000
-    /// plain tags would otherwise carry ~70 MB of unused filter state). Copy-on-write keeps
-    /// value semantics. Each accessor reaches one field through the box, never the whole state.
-    private var filterStateBox: FilterStateBox?
-    /// The box, copied first if another value shares it.
-    @inline(__always)
-    private mutating func uniqueFilterState() -> FilterStateBox {
-        if !isKnownUniquelyReferenced(&filterStateBox!) {
-            filterStateBox = FilterStateBox(filterStateBox!.state.pointee)
-        }
-        return filterStateBox!
-    }
-    /// The smoothing filter: a few hypotheses about when the settling value last stepped.
-    var filter: ChangepointLagFilter {
-        _read { yield filterStateBox!.state.pointee.filter }
-        _modify { yield &uniqueFilterState().state.pointee.filter }
-    }
-    /// Hampel's scale of the recent innovations, for the outlier gate.
-    var innovations: HampelScale {
-        _read { yield filterStateBox!.state.pointee.innovations }
-        _modify { yield &uniqueFilterState().state.pointee.innovations }
-    }
-    /// The noise the readings show, in case the configured one is missing or too low.
-    var noiseFloor: NoiseFloor {
-        _read { yield filterStateBox!.state.pointee.noiseFloor }
-        _modify { yield &uniqueFilterState().state.pointee.noiseFloor }
-    }
-    /// Time of the last reading the filter took, µs, and that reading.
-    var filterTime: Int64 = 0
-    var lastAccepted = 0.0
-    /// The filter before the last reading it took, and whether that reading was a stretch (a
-    /// step that used over half of what the gate allowed): if the next reading fits the filter
-    /// as it was before and not as it is, that reading was a spike that slipped through.
-    var previousFilter: ChangepointLagFilter {
-        _read { yield filterStateBox!.state.pointee.previousFilter }
-        _modify { yield &uniqueFilterState().state.pointee.previousFilter }
-    }
-    /// The measurement variance the filter smooths with: the configured noise floor (with
-    /// quantisation) while the noise the readings show (``NoiseFloor``, once it has seen
-    /// ``settledNoiseBlocks`` blocks of nine, or three when it is off by over four times) is
-    /// within a factor ``noiseBand`` of it (in variance); beyond, the measured one, brought back
-    /// to the edge of that band. A `noise` set too high would otherwise smooth away real motion,
-    /// one set too low follow the noise. When `noise` was left out (0), the measured noise, if
-    /// larger than the quantisation.
-    var filterVariance: Double
-    /// The measurement variance the fault checks judge by: the configured or the measured,
-    /// whichever is larger (a measured noise only ever widens what counts as normal).
-    var variance: Double
-    /// The innovations' variance over the model's (see ``noteInnovation(_:predictedVariance:)``).
-    var innovationScale = 1.0
-    /// Repeats of the last accepted reading in a row.
-    var repeatRun = 0
-    var previousTime: Int64 = 0
-    var previousAccepted = 0.0
-    var lastWasStretch = false
-    /// The transition for the last Δt seen, reused while the polls keep their period.
-    var stepDt: Int64 = -1
-    var step = LagStep(dt: 0, tau: 1, modeTime: 1)
-    /// The last transition computed in full; a Δt within τ/1000 of its own is derived from it.
-    var baseDt: Int64 = -1
-    var baseStep = LagStep(dt: 0, tau: 1, modeTime: 1)
+    /// The thermal model's parameters and state; nil for a tag without one. Copy-on-write keeps
+    /// value semantics; each accessor (see TagConditioner+ThermalState.swift) reaches one field
+    /// through the box, never the whole state.
+    var thermalBox: ThermalStateBox?
 
-    // MARK: Output
-    var lastUsable: Double?
-    var lastProjected: Double?
+    // MARK: Freshness (stored without optionals: see the accessors below)
 
-    // MARK: Rejections (spike, then rate)
-    var rejected = 0
-    var candidateFirstTime: Int64 = 0
-    var candidateFirst = 0.0
-    var candidateLastTime: Int64 = 0
-    var candidateLast = 0.0
-    var candidateCount = 0
-    var steepRun = 0
-
-    // MARK: Change tracking (the rate allowance of held registers, stuck)
-    var changeTime: Int64 = 0
-    var changeValue = 0.0
-    var flatCount = 0
-    var moved = false
-    var flatGap = 0.0
-    var flatGapVariance = 0.0
-    var lastGapVariance = Double.infinity
-
-    // MARK: Freshness
-    var freshTime: Int64?
-    var missedRun = 0
-    var rowTime: Int64?
+    /// Time of the last fresh reading, µs; `Int64.min` for none yet.
+    private var freshTimeStorage = Int64.min
+    /// Time of the last poll of any kind, µs; `Int64.min` for none yet.
+    private var rowTimeStorage = Int64.min
+    /// The last three intervals between polls, µs, newest first.
     var interval0: Int64 = 0
     var interval1: Int64 = 0
     var interval2: Int64 = 0
-    var intervals = 0
+    /// The last usable value; NaN for none (a usable value is always finite).
+    private var lastUsableStorage = Double.nan
+    /// Missed polls in a row since the last fresh reading (saturating).
+    var missedRun: UInt32 = 0
+    /// Intervals seen between polls, counted up to 3 (all that ``period`` asks).
+    var intervals: UInt8 = 0
+
+    var freshTime: Int64? {
+        get { freshTimeStorage == .min ? nil : freshTimeStorage }
+        set { freshTimeStorage = newValue ?? .min }
+    }
+    var rowTime: Int64? {
+        get { rowTimeStorage == .min ? nil : rowTimeStorage }
+        set { rowTimeStorage = newValue ?? .min }
+    }
+
+    // MARK: Output
+
+    var lastUsable: Double? {
+        get { lastUsableStorage.isNaN ? nil : lastUsableStorage }
+        set { lastUsableStorage = newValue ?? .nan }
+    }
+    /// The last projection (thermal tags only; nil for the others).
+    var lastProjected: Double? {
+        get { thermalBox?.state.pointee.lastProjected }
+        set {
+            guard thermalBox != nil else { return }
+            uniqueThermal().state.pointee.lastProjected = newValue
+        }
+    }
 
     public init(tag: TagConfig) {
-        p = SignalParameters(tag: tag)
-        texts = ReasonTexts(tag: tag)
-        filterVariance = p.measurementVariance
-        variance = p.measurementVariance
-        if p.thermal { filterStateBox = FilterStateBox(FilterState(parameters: p)) }
+        checks = CheckParameters(tag: tag)
+        if tag.conditioning.thermal != nil {
+            thermalBox = ThermalStateBox(
+                ThermalState(parameters: SignalParameters(tag: tag), stuck: tag.conditioning.stuck))
+        }
     }
 
     /// The tag has a thermal model (else only range, sentinel and communication checks apply).
-    public var isThermal: Bool { p.thermal }
-
-    /// The operator's words for `reason`, nil for none.
-    public func text(for reason: ConditioningReason) -> String? { texts.text(for: reason) }
+    public var isThermal: Bool { thermalBox != nil }
 
     // MARK: - Readings
 
@@ -140,11 +93,11 @@ public struct TagConditioner: Sendable {
         freshTime = time
         missedRun = 0
         guard reading.isFinite else { return withheld(.range, .notANumber) }
-        if p.sentinelCount > 0, let unscaled, let index = sentinelIndex(unscaled) {
+        if !checks.sentinels.isEmpty, let unscaled, let index = sentinelIndex(unscaled) {
             return withheld(.range, .sentinel(index))
         }
-        if p.hasRange, reading < p.low || reading > p.high { return withheld(.range, .outOfRange) }
-        guard p.thermal else {
+        if reading < checks.low || reading > checks.high { return withheld(.range, .outOfRange) }
+        guard isThermal else {
             lastUsable = reading
             return ConditionedReading(value: reading, status: .good)
         }
@@ -204,9 +157,9 @@ public struct TagConditioner: Sendable {
         guard let freshTime, lastUsable != nil else {
             return ConditionedReading(value: nil, status: .badWaitingForInitialData, reason: .noReading)
         }
-        missedRun += 1
-        if p.thermal { noiseFloor.gap() }
-        if missedRun >= Int(Self.stalePeriods) || time.seconds(since: freshTime) >= Self.stalePeriods * period {
+        if missedRun < .max { missedRun += 1 }
+        if isThermal { noiseFloor.gap() }
+        if Double(missedRun) >= Self.stalePeriods || time.seconds(since: freshTime) >= Self.stalePeriods * period {
             return staleReading()
         }
         return ConditionedReading(value: lastUsable, status: .good, projected: lastProjected)
@@ -277,12 +230,7 @@ public struct TagConditioner: Sendable {
 
     @inline(__always)
     private func sentinelIndex(_ unscaled: Double) -> Int? {
-        if unscaled == p.sentinel0 { return 0 }
-        if unscaled == p.sentinel1 { return 1 }
-        if unscaled == p.sentinel2 { return 2 }
-        if unscaled == p.sentinel3 { return 3 }
-        guard p.sentinelCount > 4 else { return nil }
-        return texts.sentinelValues.firstIndex(of: unscaled)
+        checks.sentinels.firstIndex(of: unscaled)
     }
 
     // MARK: - Output
@@ -333,37 +281,4 @@ public struct TagConditioner: Sendable {
     /// The largest magnitude a thermal tag's filter takes: far beyond any physical reading, and
     /// far enough below Double's limit that the filter's squares of differences stay finite.
     public static let largestThermalReading = 1e100
-}
-
-/// The part of a tag's conditioning state that only tags with a thermal model use.
-struct FilterState: Sendable {
-    var filter: ChangepointLagFilter
-    var previousFilter: ChangepointLagFilter
-    var innovations = HampelScale()
-    var noiseFloor = NoiseFloor()
-
-    init(parameters p: SignalParameters) {
-        filter = ChangepointLagFilter(reading: 0, variance: p.measurementVariance, parameters: p)
-        previousFilter = filter
-    }
-}
-
-/// Heap storage for ``FilterState``, reached through a pointer: the per-sample path touches a
-/// dozen fields, and a class's stored property would cost a dynamic exclusivity check on each.
-///
-/// `@unchecked Sendable` for the reason Array's storage may be: it is written only through
-/// TagConditioner's copy-on-write accessor, which copies it first whenever it is shared, so a
-/// box that two values (possibly on two threads) can see is never written.
-final class FilterStateBox: @unchecked Sendable {
-    let state: UnsafeMutablePointer<FilterState>
-
-    init(_ initial: FilterState) {
-        state = .allocate(capacity: 1)
-        state.initialize(to: initial)
-    }
-
-    deinit {
-        state.deinitialize(count: 1)
-        state.deallocate()
-    }
 }
