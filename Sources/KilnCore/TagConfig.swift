@@ -6,18 +6,20 @@
 /// of them set points at the one default box. The properties read and write as before; a write
 /// makes the tag its own box.
 public struct TagConfig: Sendable, Hashable {
+    // Declared widest first: Swift lays the fields out in this order, and the one-byte ones
+    // last fill the optional location's tail instead of padding (104 bytes a tag, not 120).
     public var name: String
-    public var register: RegisterKind
     /// 0-based protocol address.
     public var address: Int
-    public var type: DataType
-    public var byteOrder: ByteOrder
     public var scale: Double
     public var offset: Double
     /// The tag's scan period (its own `poll`, else its device's).
     public var poll: Duration
     private var options: TagOptions.Box
     public var location: SourceLocation?
+    public var register: RegisterKind
+    public var type: DataType
+    public var byteOrder: ByteOrder
 
     public init(
         name: String, register: RegisterKind, address: Int, type: DataType,
@@ -71,6 +73,9 @@ public struct TagConfig: Sendable, Hashable {
         get { options.value.historian }
         set { options = options.with { $0.historian = newValue } }
     }
+
+    /// Which options box the tag points at (for tests: tags without options share one).
+    var optionsBoxIdentity: ObjectIdentifier { ObjectIdentifier(options) }
 
     /// Registers (or bits) this tag occupies.
     public var count: Int {
