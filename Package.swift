@@ -1,6 +1,19 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The link flags of a release `kiln` (see the `kiln` target): the Swift runtime and Foundation
+/// linked in (`-static-stdlib`); `swift build --static-swift-stdlib` would compile every module
+/// for it, here only the link changes, so the libraries static Foundation needs (which its static
+/// module would list itself) are named, in dependency order. lld packs the 84,000 relative
+/// relocations of a static position-independent binary into DT_RELR (16 kB instead of 2 MB of
+/// `.rela.dyn` read at every start; glibc 2.36 and later, which Debian bookworm has).
+let staticStandardLibrary = [
+    "-static-stdlib", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+    "-lFoundation", "-lCoreFoundation", "-lFoundationInternationalization", "-lFoundationEssentials",
+    "-l_FoundationCollections", "-l_FoundationCShims", "-l_FoundationICU",
+    "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime", "-lswiftSynchronization", "-lstdc++", "-lm",
+]
+
 let package = Package(
     name: "kiln",
     platforms: [.macOS(.v15)],
@@ -113,7 +126,12 @@ let package = Package(
                 "KilnGateway", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // A release `kiln` carries the Swift runtime and Foundation (which Yams pulls in)
+            // inside itself: linked dynamically, libswiftCore, libFoundation, its ICU and their
+            // neighbours keep about 6 MB more resident (measured at 1,000 devices x 20 tags), and
+            // the gateway then needs no Swift runtime installed on the plant's machine.
+            linkerSettings: [.unsafeFlags(staticStandardLibrary, .when(platforms: [.linux], configuration: .release))]
         ),
         // Benchmark drivers for tools/bench and the historian's crash tests, outside the product.
         .executableTarget(

@@ -1,4 +1,3 @@
-import Foundation
 import KilnCore
 import Yams
 
@@ -58,7 +57,7 @@ extension ConfigReader {
         }
         if Double(text) != nil { return "duration '\(quoted(text))' needs a unit: \(units)" }
         let digits = text.prefix { $0.isNumber || $0 == "." }
-        let unit = text.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).lowercased()
+        let unit = String(text.dropFirst(digits.count)).trimmingWhitespace().lowercased()
         if !digits.isEmpty, Double(digits) != nil {
             if DurationText.units.contains(unit) {
                 return "invalid duration '\(quoted(text))'; write it without a space: '\(quoted(digits + unit))'"

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import KilnCommandLine
 import KilnConfig
 
@@ -35,10 +34,6 @@ extension KilnCommand {
 
         private func count(_ n: Int, _ noun: String) -> String {
             n == 1 ? "1 \(noun)" : "\(n) \(noun)s"
-        }
-
-        private func printError(_ line: String) {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
         }
     }
 }
