@@ -45,14 +45,21 @@ final class SinkLane: Sendable {
         if let queue {
             if !queue.push(batch) { metrics.dropped.increment(by: batch.count) }
         } else {
-            arrival?.record(sink: index, batch: batch)
-            if sink.consume(batch) {
-                delivered.add(batch.count, ordering: .relaxed)
-                metrics.consumed.increment(by: batch.count)
-            } else {
-                inlineDropped.add(batch.count, ordering: .relaxed)
-                metrics.dropped.increment(by: batch.count)
-            }
+            deliver(batch)
+        }
+    }
+
+    /// Gives a batch to the sink, on the conditioning thread (inline) or the lane's own, and
+    /// counts what it took or refused.
+    @inline(__always)
+    private func deliver(_ batch: [Sample]) {
+        arrival?.record(sink: index, batch: batch)
+        if sink.consume(batch) {
+            delivered.add(batch.count, ordering: .relaxed)
+            metrics.consumed.increment(by: batch.count)
+        } else {
+            inlineDropped.add(batch.count, ordering: .relaxed)
+            metrics.dropped.increment(by: batch.count)
         }
     }
 
@@ -69,16 +76,7 @@ final class SinkLane: Sendable {
             var batches: [[Sample]] = []
             while true {
                 let closed = queue.take(until: .max, into: &batches)
-                for batch in batches {
-                    arrival?.record(sink: index, batch: batch)
-                    if sink.consume(batch) {
-                        delivered.add(batch.count, ordering: .relaxed)
-                        metrics.consumed.increment(by: batch.count)
-                    } else {
-                        inlineDropped.add(batch.count, ordering: .relaxed)
-                        metrics.dropped.increment(by: batch.count)
-                    }
-                }
+                for batch in batches { deliver(batch) }
                 batches.removeAll(keepingCapacity: true)
                 if closed { break }
             }
