@@ -10,7 +10,7 @@ enum OffPool {
     static func run(_ body: @escaping @Sendable () -> Void) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             var handle = pthread_t()
-            let rc = OSThread.spawn(handle: &handle) {
+            let rc = OSThread.spawn(name: "kiln-offpool", handle: &handle) {
                 body()
                 continuation.resume()
             }

@@ -87,7 +87,7 @@ public final class Pipeline: Sendable {
             })
         else { return }
         var handle = pthread_t()
-        let rc = OSThread.spawn(handle: &handle) { [self] in
+        let rc = OSThread.spawn(name: "kiln-condition", handle: &handle) { [self] in
             // A plant that asks for real-time polling gets its samples delivered on the same
             // terms: a busy machine then delays the hand-off as little as it delays the polls.
             if realtime.policy != .other {

@@ -26,7 +26,7 @@ final class PollerThread: @unchecked Sendable {
     func start(_ body: @escaping () -> Void) -> Int32 {
         PollerThread.installWakeSignal()
         // The thread keeps this object alive until it has said it is finished.
-        let rc = OSThread.spawn(stackSize: PollerThread.stackSize, handle: &handle) { [self] in
+        let rc = OSThread.spawn(name: "kiln-poll", stackSize: PollerThread.stackSize, handle: &handle) { [self] in
             // A new thread inherits its creator's signal mask; created from async code that is a
             // libdispatch worker's, which blocks the wake signal. Unblock it so stop is prompt.
             var wake = sigset_t()

@@ -72,7 +72,7 @@ final class SinkLane: Sendable {
     func start() throws(GatewayError) {
         guard let queue else { return }
         var handle = pthread_t()
-        let rc = OSThread.spawn(handle: &handle) { [self] in
+        let rc = OSThread.spawn(name: "kiln-sink-" + sink.name, handle: &handle) { [self] in
             var batches: [[Sample]] = []
             while true {
                 let closed = queue.take(until: .max, into: &batches)
