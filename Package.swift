@@ -97,6 +97,8 @@ let package = Package(
         ),
         // Test only: counts the calling thread's malloc calls, to prove a hot path allocates nothing.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        // Test only: temporary folders and free loopback ports, for every test target that needs them.
+        .target(name: "KilnTestSupport", path: "Tests/KilnTestSupport"),
         // The running gateway: poller -> conditioning -> sinks, each part a Service in one ServiceGroup.
         .target(
             name: "KilnGateway",
@@ -170,13 +172,15 @@ let package = Package(
         .testTarget(name: "KilnSeriesTests", dependencies: ["KilnSeries", "KilnCore"]),
         .testTarget(
             name: "KilnHistorianTests",
-            dependencies: ["KilnHistorian", "KilnSQLite", "KilnSeries", "KilnCore", "kiln", "kiln-bench"]
+            dependencies: [
+                "KilnHistorian", "KilnSQLite", "KilnSeries", "KilnCore", "kiln", "kiln-bench", "KilnTestSupport",
+            ]
         ),
-        .testTarget(name: "KilnSQLiteTests", dependencies: ["KilnSQLite"]),
+        .testTarget(name: "KilnSQLiteTests", dependencies: ["KilnSQLite", "KilnTestSupport"]),
         .testTarget(name: "KilnSimulatorTests", dependencies: ["KilnSimulator", "KilnCore", "kiln"]),
         .testTarget(
             name: "KilnGatewayTests",
-            dependencies: ["KilnGateway", "KilnCore", "KilnSignal", "KilnHistorian", "kiln"]
+            dependencies: ["KilnGateway", "KilnCore", "KilnSignal", "KilnHistorian", "kiln", "KilnTestSupport"]
         ),
         .testTarget(
             name: "KilnIntegrationTests",

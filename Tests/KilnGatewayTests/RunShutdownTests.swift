@@ -1,5 +1,6 @@
 import Foundation
 import KilnCore
+import KilnTestSupport
 import Testing
 
 /// `kiln run` against `kiln simulate`, the real binaries end to end: SIGTERM and `--duration`

@@ -1,5 +1,6 @@
 import Foundation
 import KilnCore
+import KilnTestSupport
 import Logging
 import Testing
 
@@ -8,26 +9,6 @@ import Testing
 #endif
 
 let quietLogger = Logger(label: "kiln.gateway.tests", factory: { _ in SwiftLogNoOpLogHandler() })
-
-/// A folder of its own under the system's temporary folder, removed by `cleanup()`.
-struct TempDir {
-    let path: String
-
-    init(_ name: String = #function) {
-        let safe = name.filter { $0.isLetter || $0.isNumber }
-        path = NSTemporaryDirectory() + "kiln-gateway-\(safe)-\(UUID().uuidString.prefix(8))"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func write(_ name: String, _ text: String) throws -> String {
-        try text.write(toFile: file(name), atomically: true, encoding: .utf8)
-        return file(name)
-    }
-
-    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// Checks `condition` every 5 ms until it holds or `timeout` passes; returns whether it held.
 /// Waiting for an outcome, never asserting how long it took.
@@ -141,22 +122,4 @@ final class Child {
             process.waitUntilExit()
         }
     }
-}
-
-/// A loopback TCP port nobody listens on right now.
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-        }
-    }
-    try #require(bound, "cannot bind a loopback port")
-    return Int(UInt16(bigEndian: address.sin_port))
 }

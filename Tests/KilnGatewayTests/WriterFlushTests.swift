@@ -1,6 +1,7 @@
 import Foundation
 import KilnCore
 import KilnHistorian
+import KilnTestSupport
 import Testing
 
 /// The historian writer's flush runs by its injected clock.

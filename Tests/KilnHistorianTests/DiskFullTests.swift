@@ -1,6 +1,7 @@
 import Foundation
 import KilnCore
 import KilnSQLite
+import KilnTestSupport
 import Synchronization
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import KilnCore
 import KilnSeries
+import KilnTestSupport
 import Testing
 
 @testable import KilnHistorian
@@ -12,7 +13,7 @@ struct RunGapTests {
         let helper = RunWithHistorianTests()
         let dir = TempDir()
         defer { dir.cleanup() }
-        let port = try helper.freePort()
+        let port = try freePort()
         try """
         devices:
           - name: boiler-1

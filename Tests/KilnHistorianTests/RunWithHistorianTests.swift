@@ -1,29 +1,12 @@
 import Foundation
 import KilnCore
+import KilnTestSupport
 import Testing
 
 @testable import KilnHistorian
 
 /// `kiln run` with a `historian:` section, against `kiln simulate`: the real binaries end to end.
 struct RunWithHistorianTests {
-    /// A loopback port nobody listens on right now.
-    func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        try #require(bound, "cannot bind a loopback port")
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     func start(_ arguments: [String], log: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try kilnBinary())

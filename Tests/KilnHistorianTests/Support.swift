@@ -1,25 +1,11 @@
 import Foundation
 import KilnCore
+import KilnTestSupport
 import Logging
 import Synchronization
 import Testing
 
 @testable import KilnHistorian
-
-/// A fresh directory under /tmp, removed by `cleanup()`.
-struct TempDir {
-    let path: String
-
-    init(_ name: String = #function) {
-        let safe = name.filter { $0.isLetter || $0.isNumber }
-        path = NSTemporaryDirectory() + "kiln-historian-\(safe)-\(UUID().uuidString.prefix(8))"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// Runs an external tool and returns its exit status and output. A missing tool fails the test
 /// loudly: the suite never skips what it cannot check.

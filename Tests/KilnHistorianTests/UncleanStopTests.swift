@@ -1,6 +1,7 @@
 import Foundation
 import KilnCore
 import KilnSeries
+import KilnTestSupport
 import Testing
 
 @testable import KilnHistorian

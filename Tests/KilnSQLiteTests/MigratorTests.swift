@@ -1,5 +1,6 @@
 import Foundation
 import KilnSQLite
+import KilnTestSupport
 import Testing
 
 /// The shared migration record on real SQLite files, read back with the `sqlite3` shell.

@@ -1,19 +1,6 @@
 import Foundation
 import KilnSQLite
-
-/// A temporary folder for one test's database files, removed by `cleanup()`.
-struct TempDir {
-    let path: String
-
-    init() {
-        path = NSTemporaryDirectory() + "kiln-sqlite-\(UUID().uuidString.prefix(8))"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
-}
+import KilnTestSupport
 
 struct ToolFailure: Error, CustomStringConvertible {
     var description: String
