@@ -77,22 +77,7 @@ if [[ $BASELINE != none && -z $KILN_REF ]]; then
 fi
 
 # ── Maps and the simulated plant ──────────────────────────────────────────────────────────────
-BASE=$(python3 - <<'EOF'
-import random, socket
-for _ in range(200):
-    base = random.randrange(20000, 30000)
-    socks = []
-    try:
-        for p in range(base, base + 7):
-            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", p)); socks.append(s)
-    except OSError:
-        continue
-    finally:
-        for s in socks: s.close()
-    print(base); break
-EOF
-)
+BASE=$(python3 "$HERE/free_ports.py" 7 || true)
 [[ -n $BASE ]] || die "no free run of 7 loopback ports"
 python3 "$HERE/gen_maps.py" "$OUT" "$BASE"
 

@@ -136,21 +136,7 @@ stop_server() {
 }
 
 free_base_port() {
-    python3 - <<'EOF'
-import random, socket
-for _ in range(200):
-    base = random.randrange(20000, 30000)
-    socks = []
-    try:
-        for p in range(base, base + 7):
-            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", p)); socks.append(s)
-    except OSError:
-        continue
-    finally:
-        for s in socks: s.close()
-    print(base); break
-EOF
+    python3 "$HERE/free_ports.py" 7 || true
 }
 
 RESULTS=$OUT/results.txt
