@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // libmodbus: KilnModbus imports it for `kiln probe`'s client, and KilnSimulator for the
@@ -42,6 +43,13 @@ let package = Package(
             name: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // OpenSSL's libcrypto (Debian libssl-dev), the plant's patched and possibly FIPS-validated
+        // build, not a bundled copy: only KilnCrypto imports it.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
         ),
         // Pure values: device model, data types, decoding, read planning, status codes.
         .target(name: "KilnCore"),
@@ -60,6 +68,8 @@ let package = Package(
         // It answers with libmodbus's modbus_reply and register mappings; the second importer of
         // CModbus, kept to these server calls (KilnModbus has the client side).
         .target(name: "KilnSimulator", dependencies: ["KilnCore", "CModbus"]),
+        // SHA-256, HMAC-SHA256 and constant-time comparison through libcrypto; base64 and hex.
+        .target(name: "KilnCrypto", dependencies: ["COpenSSL"]),
         // Real-time poll threads, priorities, reconnect and back-off.
         .target(
             name: "KilnPoller",
@@ -95,6 +105,27 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // ISA-18.2 alarms: the state machine (pure, injected clock), the engine that judges
+        // conditioned samples, their state in the gateway's SQLite file, and the hooks' outbox.
+        .target(
+            name: "KilnAlarms",
+            dependencies: [
+                "KilnCore", "KilnSQLite", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        // Delivery of the outbox to ops tooling: webhooks (Standard Webhooks signatures),
+        // Alertmanager, PagerDuty and local programs, at least once, with back-off.
+        .target(
+            name: "KilnHooks",
+            dependencies: [
+                "KilnCore", "KilnAlarms", "KilnSQLite", "KilnCrypto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
         // Test only: counts the calling thread's malloc calls, to prove a hot path allocates nothing.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Test only: temporary folders and free loopback ports, for every test target that needs them.
@@ -103,7 +134,7 @@ let package = Package(
         .target(
             name: "KilnGateway",
             dependencies: [
-                "KilnCore", "KilnConfig", "KilnPoller", "KilnSignal", "KilnHistorian", "KilnMetrics",
+                "KilnCore", "KilnConfig", "KilnPoller", "KilnSignal", "KilnHistorian", "KilnMetrics", "KilnAlarms",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -124,7 +155,7 @@ let package = Package(
             name: "kiln",
             dependencies: [
                 "KilnCommandLine", "KilnCore", "KilnConfig", "KilnModbus", "KilnSimulator", "KilnPoller", "KilnSignal",
-                "KilnHistorian",
+                "KilnHistorian", "KilnAlarms", "KilnHooks", "KilnCrypto", "KilnSQLite",
                 "KilnGateway", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -141,7 +172,8 @@ let package = Package(
             dependencies: [
                 "KilnCommandLine", "KilnCore", "KilnConfig", "KilnModbus", "KilnPoller", "KilnSignal", "KilnTraces",
                 "KilnSeries",
-                "KilnSQLite", "KilnHistorian", "KilnGateway", .product(name: "Metrics", package: "swift-metrics"),
+                "KilnSQLite", "KilnHistorian", "KilnGateway", "KilnAlarms", "KilnHooks",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -174,6 +206,17 @@ let package = Package(
             name: "KilnHistorianTests",
             dependencies: [
                 "KilnHistorian", "KilnSQLite", "KilnSeries", "KilnCore", "kiln", "kiln-bench", "KilnTestSupport",
+            ]
+        ),
+        .testTarget(name: "KilnCryptoTests", dependencies: ["KilnCrypto"]),
+        .testTarget(
+            name: "KilnAlarmsTests",
+            dependencies: ["KilnAlarms", "KilnCore", "KilnSQLite", "KilnGateway", "kiln", "KilnTestSupport"]
+        ),
+        .testTarget(
+            name: "KilnHooksTests",
+            dependencies: [
+                "KilnHooks", "KilnAlarms", "KilnCore", "KilnSQLite", "KilnCrypto", "kiln", "KilnTestSupport",
             ]
         ),
         .testTarget(name: "KilnSQLiteTests", dependencies: ["KilnSQLite", "KilnTestSupport"]),

@@ -12,10 +12,12 @@ as_root() {
     fi
 }
 
-packages=(pkg-config libmodbus-dev libsqlite3-dev)
+# libssl-dev: OpenSSL's libcrypto, for the hooks' signatures (KilnCrypto).
+packages=(pkg-config libmodbus-dev libsqlite3-dev libssl-dev)
 # prometheus brings promtool, which checks the metrics exposition the tests emit and
-# `kiln run --metrics` writes.
-$want_tests && packages+=(python3 python3-pip procps sqlite3 prometheus)
+# `kiln run --metrics` writes; prometheus-alertmanager is the real Alertmanager the hooks'
+# tests push alerts to.
+$want_tests && packages+=(python3 python3-pip procps sqlite3 prometheus prometheus-alertmanager)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -71,16 +71,23 @@ public struct GatewayConfig: Sendable, Hashable {
     /// How long `kiln run` may take to stop (stop polling, drain every queue, flush the
     /// historian) before it gives up, logs what it abandoned and exits 1.
     public var shutdownTimeout: Duration
+    /// `alarms:`: the built-in alarms' severities, chattering, flood and shelving limits.
+    public var alarms: AlarmSettings
+    /// `hooks:`: where alarm transitions are delivered, each with its own outbox.
+    public var hooks: [HookConfig]
     public var devices: [DeviceConfig]
 
     public init(
         path: String, realtime: RealtimeConfig = RealtimeConfig(), historian: HistorianConfig? = nil,
-        shutdownTimeout: Duration = .seconds(10), devices: [DeviceConfig]
+        shutdownTimeout: Duration = .seconds(10), alarms: AlarmSettings = AlarmSettings(), hooks: [HookConfig] = [],
+        devices: [DeviceConfig]
     ) {
         self.path = path
         self.realtime = realtime
         self.historian = historian
         self.shutdownTimeout = shutdownTimeout
+        self.alarms = alarms
+        self.hooks = hooks
         self.devices = devices
     }
 }

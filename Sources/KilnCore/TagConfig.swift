@@ -27,7 +27,7 @@ public struct TagConfig: Sendable, Hashable {
         scale: Double = 1, offset: Double = 0, unit: String? = nil,
         poll: Duration = .seconds(1), simulation: TagSimulation? = nil,
         conditioning: ConditioningConfig = ConditioningConfig(), historian: TagHistorianConfig? = nil,
-        location: SourceLocation? = nil
+        alarms: [AlarmDefinition] = [], location: SourceLocation? = nil
     ) {
         self.name = name
         self.register = register
@@ -40,7 +40,7 @@ public struct TagConfig: Sendable, Hashable {
         self.options = TagOptions.Box.make(
             TagOptions(
                 bit: bit, length: length, unit: unit, simulation: simulation, conditioning: conditioning,
-                historian: historian))
+                historian: historian, alarms: alarms))
         self.location = location
     }
 
@@ -74,6 +74,12 @@ public struct TagConfig: Sendable, Hashable {
         set { options = options.with { $0.historian = newValue } }
     }
 
+    /// The tag's process alarms (`alarms:`), judged on the conditioned value.
+    public var alarms: [AlarmDefinition] {
+        get { options.value.alarms }
+        set { options = options.with { $0.alarms = newValue } }
+    }
+
     /// Which options box the tag points at (for tests: tags without options share one).
     var optionsBoxIdentity: ObjectIdentifier { ObjectIdentifier(options) }
 
@@ -95,6 +101,7 @@ struct TagOptions: Sendable, Hashable {
     var simulation: TagSimulation?
     var conditioning: ConditioningConfig
     var historian: TagHistorianConfig?
+    var alarms: [AlarmDefinition] = []
 
     /// An immutable box: tags share one until a write gives a tag its own.
     final class Box: Sendable, Hashable {
