@@ -1,3 +1,4 @@
+import KilnAlarms
 import KilnCore
 import KilnHistorian
 import KilnPoller
@@ -48,6 +49,8 @@ public final class Gateway: Sendable {
     public let pipeline: Pipeline
     public let live: LiveState
     public let historian: HistorianWriter?
+    /// The alarm engine (when the config has a historian, alarms or hooks), nil otherwise.
+    public let alarms: AlarmSink?
     private let options: Options
     private let logger: Logger
     private let extraServices: [any Service]
@@ -84,6 +87,23 @@ public final class Gateway: Sendable {
             }
         } else {
             historian = nil
+        }
+        if config.historian != nil || !config.hooks.isEmpty
+            || config.devices.contains(where: { $0.tags.contains { !$0.alarms.isEmpty } })
+        {
+            do {
+                let runner = try AlarmRunner(
+                    config: config, clock: options.clock, metricsFactory: options.metricsFactory, logger: logger)
+                try runner.start()
+                let sink = AlarmSink(runner: runner)
+                alarms = sink
+                builtIn.append(sink)
+            } catch {
+                historian?.stop()
+                throw GatewayError("alarms: \(error)")
+            }
+        } else {
+            alarms = nil
         }
         live = LiveState(index: index)
         builtIn.append(live)

@@ -1,0 +1,225 @@
+import CoreMetrics
+import KilnCore
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The alarm engine at work: its own thread takes conditioned batches from a bounded queue,
+/// judges them, and commits every state change with its history and outbox rows in one
+/// transaction per wake-up, then rings ``doorbell``. Between samples it ticks (delays, shelve
+/// expiry), takes operators' commands from the file and from ``perform(_:)``, and beats its
+/// heartbeat so `kiln alarms` knows an engine is running.
+///
+/// Without a historian file the engine runs in memory (logged once).
+public final class AlarmRunner: Sendable {
+    public struct Options: Sendable {
+        /// How often timers and the file's command table are looked at.
+        public var tick: Duration
+        public var queueCapacity: Int
+
+        public init(tick: Duration = .milliseconds(100), queueCapacity: Int = 100_000) {
+            self.tick = tick
+            self.queueCapacity = queueCapacity
+        }
+    }
+
+    /// Rung after each commit that wrote outbox rows; hand it to the hooks' senders.
+    public let doorbell = OutboxDoorbell()
+    public let queue: SampleQueue
+    private let state: Mutex<Owned?>
+    private let inbox = Mutex<[(AlarmCommand, @Sendable (Result<[AlarmEvent], AlarmCommandError>) -> Void)]>([])
+    private let snapshot: Mutex<[AlarmRecord]>
+    private let thread = Mutex<pthread_t?>(nil)
+    private let clock: any EpochClock
+    private let options: Options
+    private let logger: Logger
+    private let commits = Atomic<Int>(0)
+    private let failures = Atomic<Int>(0)
+    public let metrics: AlarmMetrics
+    /// The file the state lives in (nil: in memory).
+    public let path: String?
+
+    /// What the thread owns: the engine and the store.
+    struct Owned: @unchecked Sendable {
+        // @unchecked: moved once to the runner's thread, used only there.
+        var engine: AlarmEngine
+        var store: AlarmStore?
+    }
+
+    /// Opens the alarm tables in the historian's file (when the config has a historian), loads
+    /// every alarm's state and resumes it.
+    public init(
+        config: GatewayConfig, clock: any EpochClock, options: Options = Options(),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger
+    ) throws(AlarmStoreError) {
+        self.clock = clock
+        self.options = options
+        self.logger = logger
+        let metrics = AlarmMetrics(factory: metricsFactory)
+        self.metrics = metrics
+        queue = SampleQueue(capacity: options.queueCapacity)
+        var store: AlarmStore?
+        var restored: [AlarmRecord] = []
+        if let historian = config.historian {
+            let s = try AlarmStore(path: historian.path, hooks: config.hooks)
+            restored = try s.load()
+            store = s
+            path = historian.path
+        } else {
+            path = nil
+            logger.warning("no historian: alarm state is kept in memory only and lost at a restart")
+        }
+        let engine = AlarmEngine(config: config, restored: restored, logger: logger, metrics: metrics)
+        if let store {
+            try store.writeAll(engine.records)
+            let queued = try store.queueUnqueued()
+            if queued > 0 { doorbell.ring() }
+        }
+        snapshot = Mutex(engine.records)
+        state = Mutex(Owned(engine: engine, store: store))
+    }
+
+    // MARK: Input
+
+    /// Hands a conditioned batch over; never blocks (a full queue refuses and counts).
+    public func submit(_ batch: [Sample]) -> Bool { queue.push(batch) }
+
+    /// Every alarm as of the last commit (the API's `list`).
+    public func list() -> [AlarmRecord] { snapshot.withLock { $0 } }
+
+    /// Applies an operator's command on the engine's thread, in its next wake-up; returns its
+    /// events once committed.
+    public func perform(_ command: AlarmCommand) async -> Result<[AlarmEvent], AlarmCommandError> {
+        await withCheckedContinuation { (c: CheckedContinuation<Result<[AlarmEvent], AlarmCommandError>, Never>) in
+            inbox.withLock { $0.append((command, { c.resume(returning: $0) })) }
+            queue.wake()
+        }
+    }
+
+    /// Commits so far (tests wait on it).
+    public var commitCount: Int { commits.load(ordering: .relaxed) }
+
+    // MARK: Thread
+
+    /// Starts the engine's thread (once).
+    public func start() throws(AlarmStoreError) {
+        guard
+            let owned = state.withLock({ s in
+                defer { s = nil }; return s
+            })
+        else { return }
+        var handle = pthread_t()
+        let rc = OSThread.spawn(name: "kiln-alarms", handle: &handle) { [self] in
+            run(owned)
+        }
+        guard rc == 0 else { throw AlarmStoreError("cannot start the alarm engine's thread (error \(rc))") }
+        thread.withLock { $0 = handle }
+    }
+
+    /// Takes what is queued, commits, clears the heartbeat and stops the thread. Blocks.
+    public func stop() {
+        queue.close()
+        if let handle = thread.withLock({ t in
+            defer { t = nil }; return t
+        }) {
+            pthread_join(handle, nil)
+        }
+    }
+
+    private func run(_ owned: Owned) {
+        let engine = owned.engine
+        let store = owned.store
+        let started = WallClock.epochMicroseconds()
+        let pid = getpid()
+        var lastBeat: Int64 = 0
+        var lastTick: Int64 = 0
+        let tick = options.tick.wholeMicroseconds
+        var batches: [[Sample]] = []
+        var commandsDone: [(id: Int64, result: Result<Void, AlarmCommandError>)] = []
+        var replies:
+            [(@Sendable (Result<[AlarmEvent], AlarmCommandError>) -> Void, Result<[AlarmEvent], AlarmCommandError>)] =
+                []
+        while true {
+            let closed = queue.take(waitingAtMost: options.tick, into: &batches)
+            var now = clock.now.microseconds
+            for b in batches { engine.observe(b, now: now) }
+            batches.removeAll(keepingCapacity: true)
+            let wall = WallClock.epochMicroseconds()
+            // In-process commands (the API).
+            for (command, reply) in inbox.withLock({ i in
+                defer { i.removeAll() }; return i
+            }) {
+                now = clock.now.microseconds
+                let result = Result { () throws(AlarmCommandError) in try engine.apply(command, now: now) }
+                metrics.command(applied: (try? result.get()) != nil)
+                replies.append((reply, result))
+            }
+            if wall - lastTick >= tick || closed {
+                lastTick = wall
+                now = clock.now.microseconds
+                engine.tick(now: now)
+                if let store {
+                    do {
+                        for (id, command) in try store.pendingCommands() {
+                            let result = Result { () throws(AlarmCommandError) in
+                                _ = try engine.apply(command, now: now)
+                            }
+                            metrics.command(applied: (try? result.get()) != nil)
+                            commandsDone.append((id, result))
+                        }
+                        if wall - lastBeat >= 1_000_000 {
+                            try store.heartbeat(pid: pid, started: started, now: wall)
+                            lastBeat = wall
+                        }
+                    } catch {
+                        logger.error("alarm commands: \(error)")
+                    }
+                }
+            }
+            if engine.hasOutput || !commandsDone.isEmpty {
+                let output = engine.takeOutput()
+                var queued = 0
+                if let store {
+                    do {
+                        queued = try store.commit(
+                            changed: output.changed, events: output.events, commands: commandsDone, now: now)
+                    } catch {
+                        // The state stays in memory and is written with the next change; the
+                        // events of this step are not in the outbox: logged and counted.
+                        failures.add(1, ordering: .relaxed)
+                        logger.error(
+                            "alarm state not written",
+                            metadata: ["kiln.error": "\(error)", "kiln.events": "\(output.events.count)"])
+                    }
+                }
+                commandsDone.removeAll()
+                commits.add(1, ordering: .relaxed)
+                snapshot.withLock { $0 = engine.records }
+                if queued > 0 { doorbell.ring() }
+                for e in output.events { log(e) }
+            }
+            for (reply, result) in replies { reply(result) }
+            replies.removeAll()
+            if closed { break }
+        }
+        // Commands that came after the close are refused.
+        for (_, reply) in inbox.withLock({ i in
+            defer { i.removeAll() }; return i
+        }) {
+            reply(.failure(AlarmCommandError("the alarm engine has stopped")))
+        }
+        store?.clearHeartbeat()
+    }
+
+    private func log(_ e: AlarmEvent) {
+        logger.info(
+            "alarm \(e.transition.rawValue)",
+            metadata: [
+                "kiln.alarm": "\(e.alarm)", "kiln.state": "\(e.state.rawValue)", "kiln.episode": "\(e.episode)",
+                "kiln.severity": "\(e.severity.rawValue)",
+            ])
+    }
+}
