@@ -25,7 +25,7 @@ import Testing
         let run = Task { await g.run() }
         let db = try Connection(path: path)
         try db.execute("PRAGMA busy_timeout = 5000")
-        let raised = PersistenceTests.waitFor {
+        let raised = await waitUntil {
             (try? db.scalar("SELECT count(*) FROM alarm_history WHERE alarm = 'boiler-1/comm'")) == 1
         }
         #expect(raised)

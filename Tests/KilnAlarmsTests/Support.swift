@@ -78,3 +78,14 @@ extension AlarmEngine {
         return events
     }
 }
+
+/// Waits (sleeping, off the cooperative pool's threads) until `condition` holds or `timeout`
+/// passes; returns whether it held. Waiting for an outcome, never asserting how long it took.
+func waitUntil(timeout: Duration = .seconds(90), _ condition: () throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while true {
+        if try condition() { return true }
+        if ContinuousClock.now >= deadline { return false }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+}

@@ -4,7 +4,7 @@ import Testing
 /// The product is `kiln` with the user's commands only; the benchmark drivers and the trace
 /// generators live in `kiln-bench` and KilnTraces, outside it.
 struct ProductBoundaryTests {
-    static let userCommands: Set<String> = ["check", "read", "probe", "simulate", "run", "tune", "replay", "export"]
+    static let userCommands: Set<String> = ["check", "read", "probe", "simulate", "run", "tune", "replay", "export", "alarms"]
 
     /// The names listed under SUBCOMMANDS in `--help` output.
     static func subcommands(inHelp help: String) -> Set<String> {

@@ -87,7 +87,7 @@ public final class AlarmRunner: Sendable {
     /// Hands a conditioned batch over; never blocks (a full queue refuses and counts).
     public func submit(_ batch: [Sample]) -> Bool { queue.push(batch) }
 
-    /// Every alarm as of the last commit (the API's `list`).
+    /// Every alarm, as of the engine's last tick or command (the API's `list`).
     public func list() -> [AlarmRecord] { snapshot.withLock { $0 } }
 
     /// Applies an operator's command on the engine's thread, in its next wake-up; returns its
@@ -139,6 +139,9 @@ public final class AlarmRunner: Sendable {
         let tick = options.tick.wholeMicroseconds
         var batches: [[Sample]] = []
         var commandsDone: [(id: Int64, result: Result<Void, AlarmCommandError>)] = []
+        // The snapshot for `list` is copied at ticks and commands, not at every commit: a copy
+        // of every record per batch would cost a large plant more than the batch itself.
+        var snapshotStale = false
         var replies:
             [(@Sendable (Result<[AlarmEvent], AlarmCommandError>) -> Void, Result<[AlarmEvent], AlarmCommandError>)] =
                 []
@@ -197,9 +200,13 @@ public final class AlarmRunner: Sendable {
                 }
                 commandsDone.removeAll()
                 commits.add(1, ordering: .relaxed)
-                snapshot.withLock { $0 = engine.records }
+                snapshotStale = true
                 if queued > 0 { doorbell.ring() }
                 for e in output.events { log(e) }
+            }
+            if snapshotStale, !replies.isEmpty || wall == lastTick || closed {
+                snapshot.withLock { $0 = engine.records }
+                snapshotStale = false
             }
             for (reply, result) in replies { reply(result) }
             replies.removeAll()
