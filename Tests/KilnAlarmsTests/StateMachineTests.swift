@@ -234,6 +234,28 @@ import Testing
         #expect(answered.contains { $0.alarm == "boiler-1/comm" && $0.transition == .cleared })
     }
 
+    @Test func anAlarmTakenOutOfServiceByTheConfigSaysSoAndIsNotEvaluated() {
+        let on = gateway([temp(alarms: [AlarmDefinition(name: "high", limit: .above(85))])])
+        let first = engine(on)
+        #expect(first.feed([good(90, at: t0)]).count == 1)
+        let off = gateway([temp(alarms: [AlarmDefinition(name: "high", limit: .above(85), outOfService: true)])])
+        let second = AlarmEngine(
+            config: off, restored: first.records, now: t0 + 10, logger: quietLogger, metrics: AlarmMetrics())
+        let events = second.takeOutput().events
+        #expect(summary(events) == ["out_of_service \(Self.high)", "cleared \(Self.high)"])
+        #expect(events.first?.by == "config")
+        #expect(second.record(path: Self.high)?.state == .outOfService)
+        #expect(second.feed([good(95, at: t0 + 20)]).isEmpty)
+        #expect(throws: AlarmCommandError.self) {
+            try second.act(AlarmCommand(action: .shelve, target: Self.high, note: "x", by: "t"), now: t0 + 30)
+        }
+        // Back in service: normal, judged anew.
+        let third = AlarmEngine(
+            config: on, restored: second.records, now: t0 + 40, logger: quietLogger, metrics: AlarmMetrics())
+        #expect(summary(third.takeOutput().events) == ["in_service \(Self.high)"])
+        #expect(summary(third.feed([good(95, at: t0 + 50)])) == ["activated \(Self.high)"])
+    }
+
     @Test func unknownIdsNameNearMatches() {
         let e = engine(gateway([temp(alarms: [AlarmDefinition(name: "high", limit: .above(85))])]))
         do {

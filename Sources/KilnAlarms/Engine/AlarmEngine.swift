@@ -35,7 +35,11 @@ public final class AlarmEngine: @unchecked Sendable {
     /// - Parameters:
     ///   - restored: the records persisted by a previous run (by path); their state is resumed,
     ///     their identity (limits, severities) taken from `config`.
-    public init(config: GatewayConfig, restored: [AlarmRecord] = [], logger: Logger, metrics: AlarmMetrics) {
+    ///   - now: the start's time (µs), for the events of alarms the config took out of service
+    ///     or put back since the last run.
+    public init(
+        config: GatewayConfig, restored: [AlarmRecord] = [], now: Int64? = nil, logger: Logger, metrics: AlarmMetrics
+    ) {
         settings = config.alarms
         catalog = AlarmCatalog(config: config)
         index = TagIndex(config)
@@ -44,10 +48,12 @@ public final class AlarmEngine: @unchecked Sendable {
         var records = catalog.records
         var byPath: [String: Int] = [:]
         for (i, r) in records.enumerated() { byPath[r.path] = i }
+        var changedService: [(Int, Bool)] = []
         for old in restored {
             guard let i = byPath[old.path] else { continue }
             var r = old
             r.adoptIdentity(of: records[i])
+            if r.outOfService != old.outOfService { changedService.append((i, r.outOfService)) }
             records[i] = r
         }
         self.records = records
@@ -58,6 +64,14 @@ public final class AlarmEngine: @unchecked Sendable {
         // Flood state from the restored activations.
         floodTimes = records.flatMap(\.activations).sorted()
         metrics.updateStates(records)
+        // An alarm the config took out of service (`enabled: false`) or put back since the
+        // last run: the transition is an event of the first commit.
+        let start = now ?? (records.map(\.updated).max() ?? 0)
+        for (i, out) in changedService {
+            let context = TransitionContext(now: start, flood: flood, by: "config")
+            self.records[i].outOfService = !out
+            step(i) { r, e in r.setOutOfService(out, context: context, events: &e) }
+        }
     }
 
     /// The record of an alarm path, if any.

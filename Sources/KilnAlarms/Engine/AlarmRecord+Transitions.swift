@@ -176,6 +176,31 @@ extension AlarmRecord {
         }
     }
 
+    /// Taken out of service (`enabled: false`) or put back. Out of service, the alarm is not
+    /// evaluated: it comes back normal and judges its condition anew.
+    mutating func setOutOfService(_ on: Bool, context: TransitionContext, events: inout [AlarmEvent]) {
+        guard on != outOfService else { return }
+        if on {
+            if episode == nil { openEpisode(context.now) }
+            outOfService = true
+            emit(.outOfService, context: context, events: &events)
+            if notified {
+                notified = false
+                active = false
+                emit(.cleared, context: context, events: &events)
+            }
+            active = false
+            acked = true
+            latchedClear = false
+            condition = false
+        } else {
+            outOfService = false
+            emit(.inService, context: context, events: &events)
+            closeIfNormal()
+        }
+        updated = context.now
+    }
+
     /// After a shelve or suppression ends: an alarm that activated unseen is announced now.
     private mutating func announceIfActive(context: TransitionContext, events: inout [AlarmEvent]) {
         guard active, !notified, !isSilenced else { return }

@@ -65,6 +65,9 @@ public final class AlarmRunner: Sendable {
         var restored: [AlarmRecord] = []
         if let historian = config.historian {
             let s = try AlarmStore(path: historian.path, hooks: config.hooks)
+            // The heartbeat before the load: a `kiln alarms` command from now on hands itself to
+            // this engine instead of writing state the engine has already read.
+            try s.heartbeat(pid: getpid(), started: WallClock.epochMicroseconds(), now: WallClock.epochMicroseconds())
             restored = try s.load()
             store = s
             path = historian.path
@@ -72,7 +75,8 @@ public final class AlarmRunner: Sendable {
             path = nil
             logger.warning("no historian: alarm state is kept in memory only and lost at a restart")
         }
-        let engine = AlarmEngine(config: config, restored: restored, logger: logger, metrics: metrics)
+        let engine = AlarmEngine(
+            config: config, restored: restored, now: clock.now.microseconds, logger: logger, metrics: metrics)
         if let store {
             try store.writeAll(engine.records)
             let queued = try store.queueUnqueued()

@@ -138,9 +138,22 @@ public final class AlarmStore: @unchecked Sendable {
         return queued
     }
 
-    /// Also writes every record (the first start with a config writes its alarms).
+    /// Replaces every record (an engine's start: its config's alarms, no others; an alarm no
+    /// longer configured leaves the file, its history stays).
     public func writeAll(_ records: [AlarmRecord]) throws(AlarmStoreError) {
-        try commit(changed: records, events: [], now: 0)
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+            do {
+                try connection.execute("DELETE FROM alarm_state")
+                for r in records { try write(r) }
+                try connection.execute("COMMIT")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        } catch {
+            throw AlarmStoreError("\(connection.path): writing alarm state: \(error)")
+        }
     }
 
     private func write(_ r: AlarmRecord) throws(SQLiteError) {
