@@ -123,4 +123,57 @@ import Testing
         #expect(refused.status == 1)
         #expect(refused.err.contains("is not shelved"))
     }
+
+    @Test func aGatewayConfigNamesTheFile() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        _ = try dir.write(
+            "map.yaml",
+            """
+            devices:
+              - name: boiler-1
+                host: 127.0.0.1
+                port: 1502
+                tags:
+                  - name: supply_temp
+                    register: holding
+                    address: 0
+                    type: float32
+                    range: [-50, 500]
+            """)
+        let config = try dir.write(
+            "kiln.yaml",
+            """
+            devices:
+              - map.yaml
+            historian:
+              path: kiln.sqlite
+            """)
+        // The engine's first run wrote the alarms (the built-in ones: this map has no alarms:).
+        let runner = try AlarmRunner(
+            config: gateway([temp()], historian: dir.file("kiln.sqlite")), clock: WallClock(), logger: quietLogger)
+        try runner.start()
+        #expect(runner.submit([badSensor(at: WallClock.epochMicroseconds())]))
+        #expect(
+            PersistenceTests.waitFor {
+                runner.list().first { $0.path == "boiler-1/supply_temp/sensor" }?.active == true
+            })
+        runner.stop()
+        let list = try Self.kiln(["alarms", "list", config])
+        #expect(list.status == 0, "\(list.err)")
+        #expect(list.out.contains("boiler-1/supply_temp/sensor  active_unacknowledged  minor"))
+        #expect(list.out.contains("boiler-1/comm  normal  major"))
+        let shelve = try Self.kiln(
+            ["alarms", "shelve", "boiler-1/supply_temp/sensor", "--for", "1h", "--reason", "probe swap", config])
+        #expect(shelve.status == 0, "\(shelve.err)")
+        // With the config, the hooks are known: the event is queued now, not left for the engine.
+        let c = try Connection(path: dir.file("kiln.sqlite"))
+        #expect(try c.scalar("SELECT count(*) FROM alarm_history WHERE queued = 0") == 0)
+        #expect(try c.scalar("SELECT count(*) FROM alarm_history WHERE transition = 'shelved'") == 1)
+        let both = try Self.kiln(["alarms", "list", config, "--db", dir.file("kiln.sqlite")])
+        #expect(both.status == 1)
+        let none = try Self.kiln(["alarms", "list"])
+        #expect(none.status == 1)
+        #expect(none.err.contains("give a gateway config or --db"))
+    }
 }
