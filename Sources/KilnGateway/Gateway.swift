@@ -88,9 +88,7 @@ public final class Gateway: Sendable {
         } else {
             historian = nil
         }
-        if config.historian != nil || !config.hooks.isEmpty
-            || config.devices.contains(where: { $0.tags.contains { !$0.alarms.isEmpty } })
-        {
+        if Gateway.hasAlarms(config) {
             do {
                 let runner = try AlarmRunner(
                     config: config, clock: options.clock, metricsFactory: options.metricsFactory, logger: logger)
@@ -113,6 +111,13 @@ public final class Gateway: Sendable {
         pipeline = Pipeline(
             config: config, index: index, input: poller.queue, sinks: builtIn + sinks, clock: options.clock,
             metricsFactory: options.metricsFactory, arrival: options.arrival, logger: logger)
+    }
+
+    /// Whether a gateway of `config` runs the alarm engine: with a historian (its built-in sensor
+    /// and comm alarms then keep their state), any process alarm, or any hook.
+    public static func hasAlarms(_ config: GatewayConfig) -> Bool {
+        config.historian != nil || !config.hooks.isEmpty
+            || config.devices.contains(where: { $0.tags.contains { !$0.alarms.isEmpty } })
     }
 
     /// The staleness sweep's interval.
