@@ -111,4 +111,33 @@ import Testing
         #expect(Self.waitFor { runner.doorbell.generation > before })
         runner.stop()
     }
+
+    @Test func theGatewaysOwnAlarmIsRaisedPersistedAndResumed() async throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let path = dir.file("kiln.sqlite")
+        let clock = ManualClock(start: EpochInstant(microseconds: t0))
+        let first = try AlarmRunner(config: Self.config(path), clock: clock, logger: quietLogger)
+        try first.start()
+        await first.setSystemAlarm("hook-ops", active: true, severity: .critical, reason: "hook ops answered 410 Gone")
+        let raised = try #require(first.list().first { $0.path == "kiln/hook-ops" })
+        #expect(raised.state == .activeUnacknowledged)
+        #expect(raised.kind == .system)
+        first.stop()
+        let db = try Connection(path: path)
+        let body = try db.prepare("SELECT body FROM hook_outbox WHERE event LIKE 'evt_%' ORDER BY id DESC LIMIT 1")
+        #expect(try body.step())
+        let event = try #require(AlarmEvent(json: body.withBlob(0) { Array($0) }))
+        #expect(event.alarm == "kiln/hook-ops")
+        #expect(event.severity == .critical)
+        #expect(event.device == nil)
+        #expect(event.message == "kiln/hook-ops activated: hook ops answered 410 Gone")
+        // A restart keeps it (it is not in the config, yet not dropped), and it clears.
+        let second = try AlarmRunner(config: Self.config(path), clock: clock, logger: quietLogger)
+        #expect(second.list().first { $0.path == "kiln/hook-ops" }?.episode == event.episode)
+        try second.start()
+        await second.setSystemAlarm("hook-ops", active: false)
+        #expect(second.list().first { $0.path == "kiln/hook-ops" }?.state == .returnedUnacknowledged)
+        second.stop()
+    }
 }

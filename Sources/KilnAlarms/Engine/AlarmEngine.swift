@@ -13,7 +13,7 @@ public final class AlarmEngine: @unchecked Sendable {
     let catalog: AlarmCatalog
     /// Every alarm's state, in catalog order.
     public private(set) var records: [AlarmRecord]
-    private let byPath: [String: Int]
+    private var byPath: [String: Int]
     private let index: TagIndex
     /// Per slot: the last conditioned value and its time (finite-difference slopes).
     private var previous: [(value: Double, time: Int64)?]
@@ -50,7 +50,14 @@ public final class AlarmEngine: @unchecked Sendable {
         for (i, r) in records.enumerated() { byPath[r.path] = i }
         var changedService: [(Int, Bool)] = []
         for old in restored {
-            guard let i = byPath[old.path] else { continue }
+            guard let i = byPath[old.path] else {
+                // The gateway's own alarms are raised at run time, not configured: kept.
+                if old.kind == .system {
+                    byPath[old.path] = records.count
+                    records.append(old)
+                }
+                continue
+            }
             var r = old
             r.adoptIdentity(of: records[i])
             if r.outOfService != old.outOfService { changedService.append((i, r.outOfService)) }
@@ -193,6 +200,34 @@ public final class AlarmEngine: @unchecked Sendable {
             if let t { next = min(next ?? t, t) }
         }
         return next
+    }
+
+    // MARK: The gateway's own
+
+    /// Raises (`active`) or clears the gateway's own alarm `kiln/NAME` (a hook disabled by 410
+    /// Gone, say), creating it at its first use. It then behaves as any alarm: ack, shelve,
+    /// episodes, events to the hooks whose filters take it.
+    ///
+    /// - Parameter reason: words for the event's message (`hook ops answered 410 Gone`).
+    public func setSystemAlarm(
+        _ name: String, active: Bool, severity: AlarmSeverity = .major, reason: String? = nil, now: Int64
+    ) {
+        let path = "kiln/\(name)"
+        let i: Int
+        if let known = byPath[path] {
+            i = known
+        } else {
+            guard active else { return }
+            i = records.count
+            byPath[path] = i
+            records.append(
+                AlarmRecord(path: path, name: name, kind: .system, device: nil, tag: nil, severity: severity))
+            dirty.insert(i)
+        }
+        records[i].severity = severity
+        if let reason { records[i].limitText = reason }
+        let context = TransitionContext(now: now, flood: flood)
+        step(i) { r, e in r.observe(condition: active, at: now, context: context, events: &e) }
     }
 
     // MARK: Operators

@@ -246,8 +246,10 @@ extension AlarmRecord {
         case .process:
             if let limitText { text += ": \(limitText)" }
             if let value { text += ", value \(Value.format(value))" }
-        case .sensor, .comm, .system:
+        case .sensor, .comm:
             if let status, status != "Good" { text += ": \(status)" }
+        case .system:
+            if let limitText { text += ": \(limitText)" }
         }
         if let note, !note.isEmpty { text += " (\(note))" }
         return text

@@ -30,6 +30,8 @@ public final class AlarmRunner: Sendable {
     public let doorbell = OutboxDoorbell()
     public let queue: SampleQueue
     private let state: Mutex<Owned?>
+    /// Work for the engine's thread from other threads; each returns what to do once committed.
+    private let jobs = Mutex<[@Sendable (AlarmEngine, Int64) -> @Sendable () -> Void]>([])
     private let inbox = Mutex<[(AlarmCommand, @Sendable (Result<[AlarmEvent], AlarmCommandError>) -> Void)]>([])
     private let snapshot: Mutex<[AlarmRecord]>
     private let thread = Mutex<pthread_t?>(nil)
@@ -103,6 +105,22 @@ public final class AlarmRunner: Sendable {
         }
     }
 
+    /// Raises or clears the gateway's own alarm `kiln/NAME` on the engine's thread (the hooks'
+    /// senders call it when a receiver answers 410 Gone); returns once committed.
+    public func setSystemAlarm(_ name: String, active: Bool, severity: AlarmSeverity = .major, reason: String? = nil)
+        async
+    {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            jobs.withLock {
+                $0.append { engine, now in
+                    engine.setSystemAlarm(name, active: active, severity: severity, reason: reason, now: now)
+                    return { c.resume() }
+                }
+            }
+            queue.wake()
+        }
+    }
+
     /// Commits so far (tests wait on it).
     public var commitCount: Int { commits.load(ordering: .relaxed) }
 
@@ -146,6 +164,7 @@ public final class AlarmRunner: Sendable {
         // The snapshot for `list` is copied at ticks and commands, not at every commit: a copy
         // of every record per batch would cost a large plant more than the batch itself.
         var snapshotStale = false
+        var afterCommit: [@Sendable () -> Void] = []
         var replies:
             [(@Sendable (Result<[AlarmEvent], AlarmCommandError>) -> Void, Result<[AlarmEvent], AlarmCommandError>)] =
                 []
@@ -163,6 +182,12 @@ public final class AlarmRunner: Sendable {
                 let result = Result { () throws(AlarmCommandError) in try engine.apply(command, now: now) }
                 metrics.command(applied: (try? result.get()) != nil)
                 replies.append((reply, result))
+            }
+            for job in jobs.withLock({ j in
+                defer { j.removeAll() }; return j
+            }) {
+                now = clock.now.microseconds
+                afterCommit.append(job(engine, now))
             }
             if wall - lastTick >= tick || closed {
                 lastTick = wall
@@ -208,13 +233,20 @@ public final class AlarmRunner: Sendable {
                 if queued > 0 { doorbell.ring() }
                 for e in output.events { log(e) }
             }
-            if snapshotStale, !replies.isEmpty || wall == lastTick || closed {
+            if snapshotStale, !replies.isEmpty || !afterCommit.isEmpty || wall == lastTick || closed {
                 snapshot.withLock { $0 = engine.records }
                 snapshotStale = false
             }
             for (reply, result) in replies { reply(result) }
             replies.removeAll()
+            for done in afterCommit { done() }
+            afterCommit.removeAll()
             if closed { break }
+        }
+        for job in jobs.withLock({ j in
+            defer { j.removeAll() }; return j
+        }) {
+            job(engine, clock.now.microseconds)()
         }
         // Commands that came after the close are refused.
         for (_, reply) in inbox.withLock({ i in
