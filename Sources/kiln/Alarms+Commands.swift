@@ -26,6 +26,7 @@ extension KilnCommand.Alarms {
                 printError("error: \(error)")
                 throw ExitCode(1)
             }
+            if records.isEmpty { printError("no alarms in the file yet (has a gateway with alarms run on it?)") }
             for r in records where !active || r.state != .normal { print(r.listLine) }
             flushOutput()
         }

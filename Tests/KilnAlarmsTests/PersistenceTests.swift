@@ -140,4 +140,26 @@ import Testing
         #expect(second.list().first { $0.path == "kiln/hook-ops" }?.state == .returnedUnacknowledged)
         second.stop()
     }
+
+    @Test func aCommitThatFailsIsRetriedWithNothingLost() async throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let path = dir.file("kiln.sqlite")
+        let runner = try AlarmRunner(
+            config: Self.config(path), clock: ManualClock(start: EpochInstant(microseconds: t0)), logger: quietLogger)
+        try runner.start()
+        defer { runner.stop() }
+        // Another writer holds the file's write lock past the engine's busy_timeout (5 s).
+        let blocker = try Connection(path: path)
+        try blocker.execute("BEGIN IMMEDIATE")
+        #expect(runner.submit([good(90, at: t0)]))
+        #expect(await waitUntil { runner.failedCommits >= 1 })
+        try blocker.execute("COMMIT")
+        #expect(runner.submit([good(80, at: t0 + seconds(1))]))
+        #expect(await waitUntil { (try? blocker.scalar("SELECT count(*) FROM hook_outbox")) == 2 })
+        let events = try blocker.prepare("SELECT transition FROM alarm_history ORDER BY id")
+        var transitions: [String] = []
+        while try events.step() { transitions.append(events.string(0) ?? "") }
+        #expect(transitions == ["activated", "cleared"])
+    }
 }

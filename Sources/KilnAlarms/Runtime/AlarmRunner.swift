@@ -76,6 +76,9 @@ public final class AlarmRunner: Sendable {
         } else {
             path = nil
             logger.warning("no historian: alarm state is kept in memory only and lost at a restart")
+            if !config.hooks.isEmpty {
+                logger.warning("no historian: the hooks' outbox lives in its file, so no alarm event is delivered")
+            }
         }
         let engine = AlarmEngine(
             config: config, restored: restored, now: clock.now.microseconds, logger: logger, metrics: metrics)
@@ -121,6 +124,9 @@ public final class AlarmRunner: Sendable {
         }
     }
 
+    /// Commits that failed (their writes are retried with the next one).
+    public var failedCommits: Int { failures.load(ordering: .relaxed) }
+
     /// Commits so far (tests wait on it).
     public var commitCount: Int { commits.load(ordering: .relaxed) }
 
@@ -165,6 +171,11 @@ public final class AlarmRunner: Sendable {
         // of every record per batch would cost a large plant more than the batch itself.
         var snapshotStale = false
         var afterCommit: [@Sendable () -> Void] = []
+        var unwritten:
+            (
+                changed: [String: AlarmRecord], events: [AlarmEvent],
+                commands: [(id: Int64, result: Result<Void, AlarmCommandError>)]
+            ) = ([:], [], [])
         var replies:
             [(@Sendable (Result<[AlarmEvent], AlarmCommandError>) -> Void, Result<[AlarmEvent], AlarmCommandError>)] =
                 []
@@ -211,20 +222,27 @@ public final class AlarmRunner: Sendable {
                     }
                 }
             }
-            if engine.hasOutput || !commandsDone.isEmpty {
+            if engine.hasOutput || !commandsDone.isEmpty || !unwritten.events.isEmpty || !unwritten.changed.isEmpty {
                 let output = engine.takeOutput()
+                // What a failed commit left (a full disk, a lock held past busy_timeout) goes
+                // first, so no event is lost while the file can be written again.
+                var changed = unwritten.changed
+                for r in output.changed { changed[r.path] = r }
+                let events = unwritten.events + output.events
+                let commands = unwritten.commands + commandsDone
                 var queued = 0
                 if let store {
                     do {
                         queued = try store.commit(
-                            changed: output.changed, events: output.events, commands: commandsDone, now: now)
+                            changed: changed.values.sorted { $0.path < $1.path }, events: events, commands: commands,
+                            now: now)
+                        unwritten = ([:], [], [])
                     } catch {
-                        // The state stays in memory and is written with the next change; the
-                        // events of this step are not in the outbox: logged and counted.
                         failures.add(1, ordering: .relaxed)
+                        unwritten = (changed, events, commands)
                         logger.error(
-                            "alarm state not written",
-                            metadata: ["kiln.error": "\(error)", "kiln.events": "\(output.events.count)"])
+                            "alarm state not written; retrying with the next change or tick",
+                            metadata: ["kiln.error": "\(error)", "kiln.events": "\(events.count)"])
                     }
                 }
                 commandsDone.removeAll()
