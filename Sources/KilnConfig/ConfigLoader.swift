@@ -118,6 +118,7 @@ public enum ConfigLoader {
         }
         HeapTrim.releaseFreedMemory()
         reader.warnAboutAlarmState(config)
+        if !reader.hasErrors { reader.warnAboutUnmatchedGlobs(config) }
         return config
     }
 

@@ -214,6 +214,35 @@ extension ConfigReader {
     /// A list of fnmatch globs, each non-empty text.
     private mutating func globs(_ fields: MappingFields, _ key: String) -> [String] {
         guard let nodes = list(fields, key) else { return [] }
-        return nodes.compactMap { text($0, key) }
+        return nodes.compactMap { node in
+            guard let glob = text(node, key) else { return nil }
+            hookGlobs.append(HookGlob(hook: fields.subject, key: key, glob: glob, location: location(of: node)))
+            return glob
+        }
     }
+
+    /// A device or tag glob that matches nothing in the loaded maps is most likely a typo that
+    /// would silently keep alarms from the hook: a warning at the glob.
+    mutating func warnAboutUnmatchedGlobs(_ config: GatewayConfig) {
+        guard !hookGlobs.isEmpty else { return }
+        let devices = config.devices.map(\.name)
+        let tags = Set(config.devices.flatMap { $0.tags.map(\.name) })
+        for entry in hookGlobs {
+            let names = entry.key == "devices" ? devices : Array(tags)
+            guard !names.contains(where: { HookFilter.glob(entry.glob, matches: $0) }) else { continue }
+            let what = entry.key == "devices" ? "device" : "tag"
+            let hint = Suggestion.hint(for: entry.glob, in: names)
+            warning(
+                "\(entry.hook): '\(Self.quoted(entry.glob))' in '\(entry.key)' matches no \(what) of this gateway\(hint)",
+                at: entry.location)
+        }
+    }
+}
+
+/// One glob of a hook's filter, where it was written.
+struct HookGlob {
+    var hook: String
+    var key: String
+    var glob: String
+    var location: SourceLocation
 }

@@ -12,6 +12,8 @@ struct ConfigReader {
     private(set) var all: [Diagnostic] = []
     /// Kept apart from `all`: a warning does not make a part fail to decode.
     private(set) var warnings: [Diagnostic] = []
+    /// Hook filter globs, checked against the devices and tags once every map is loaded.
+    var hookGlobs: [HookGlob] = []
 
     init(file: String) { self.file = file }
 
