@@ -61,10 +61,11 @@ public enum HookSecrets {
         }
         let mode = info.st_mode & 0o7777
         if mode & 0o077 != 0 {
-            let shown = String(mode, radix: 8)
-            return
-                "secret_file '\(path)' has mode 0\(shown.count < 3 ? String(repeating: "0", count: 3 - shown.count) + shown : shown), "
-                + "must be 0600 (no group or other access): run chmod 600 '\(path)'"
+            // `0644`: the octal digits, at least three after the leading 0, as chmod takes them.
+            let digits = String(mode, radix: 8)
+            let shown = "0" + String(repeating: "0", count: max(0, 3 - digits.count)) + digits
+            return "secret_file '\(path)' has mode \(shown), must be 0600 (no group or other access): "
+                + "run chmod 600 '\(path)'"
         }
         guard access(path, R_OK) == 0 else {
             return "secret_file '\(path)' cannot be read: \(String(cString: strerror(errno)))"
