@@ -76,6 +76,15 @@ extension ConfigReader {
             error("invalid url '\(Self.quoted(text))': \(problem)", at: node)
             return nil
         }
+        if kind == .alertmanager, let range = text.range(of: "/api/v2/alerts") {
+            // Kiln posts to `/api/v2/alerts` under the base URL, as Prometheus does.
+            let base = String(text[..<range.lowerBound])
+            error(
+                "'url' of an alertmanager hook is Alertmanager's base URL; Kiln adds /api/v2/alerts itself: "
+                    + "write '\(Self.quoted(base))'",
+                at: node)
+            return nil
+        }
         return text
     }
 
