@@ -2,17 +2,32 @@ import KilnCore
 import Yams
 
 /// One problem found in a configuration file, printed in the compiler's form so editors jump to it:
-/// `FILE:LINE:COLUMN: error: MESSAGE`.
+/// `FILE:LINE:COLUMN: error: MESSAGE` (or `warning:`).
 public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
-    public var location: SourceLocation
-    public var message: String
-
-    public init(location: SourceLocation, message: String) {
-        self.location = location
-        self.message = message
+    /// An error refuses the file; a warning is reported and the file still loads.
+    public enum Severity: String, Sendable, Hashable {
+        case error
+        case warning
     }
 
-    public var description: String { "\(location): error: \(message)" }
+    public var location: SourceLocation
+    public var message: String
+    public var severity: Severity
+
+    public init(location: SourceLocation, message: String, severity: Severity = .error) {
+        self.location = location
+        self.message = message
+        self.severity = severity
+    }
+
+    public var description: String { "\(location): \(severity.rawValue): \(message)" }
+}
+
+/// A configuration that loaded, with the warnings found on the way (`kiln check` prints them).
+public struct CheckedConfig: Sendable {
+    public var config: GatewayConfig
+    /// In file and line order.
+    public var warnings: [Diagnostic]
 }
 
 /// Every problem found while loading, in file and line order.
@@ -46,8 +61,29 @@ public enum ConfigLoader {
         try load(path: path, text: yaml)
     }
 
+    /// Loads like `load(path:)`, and also returns the warnings (a webhook without a signing
+    /// secret, alarms with no historian to keep their state). When the file has errors, the
+    /// thrown `ConfigError` carries the warnings too, among the errors.
+    ///
+    /// - Parameters:
+    ///   - path: the file to load.
+    ///   - yaml: the file's contents, when in hand (read from `path` otherwise).
+    public static func check(path: String, yaml: String? = nil) throws(ConfigError) -> CheckedConfig {
+        var reader = ConfigReader(file: path)
+        let config = read(path: path, text: yaml, reader: &reader)
+        let diagnostics = reader.sorted
+        guard !reader.hasErrors else { throw ConfigError(diagnostics: diagnostics) }
+        return CheckedConfig(config: config, warnings: diagnostics)
+    }
+
     private static func load(path: String, text: String?) throws(ConfigError) -> GatewayConfig {
         var reader = ConfigReader(file: path)
+        let config = read(path: path, text: text, reader: &reader)
+        guard !reader.hasErrors else { throw ConfigError(diagnostics: reader.sorted.filter { $0.severity == .error }) }
+        return config
+    }
+
+    private static func read(path: String, text: String?, reader: inout ConfigReader) -> GatewayConfig {
         var config = GatewayConfig(path: path, devices: [])
         // Device names are unique across every map of a gateway.
         var deviceNames = NameRegistry()
@@ -68,6 +104,10 @@ public enum ConfigLoader {
                         if let timeout = reader.duration(fields, "shutdown_timeout", in: DurationLimits.shutdown) {
                             config.shutdownTimeout = timeout
                         }
+                        if let alarms = fields["alarms"] { config.alarms = reader.alarmSettings(alarms) }
+                        if let hooks = reader.list(fields, "hooks") {
+                            config.hooks = reader.hooks(hooks, historian: config.historian != nil, fields: fields)
+                        }
                         for map in reader.mapReferences(fields) {
                             config.devices += loadMap(map, names: &deviceNames, reader: &reader)
                             HeapTrim.releaseFreedMemory()
@@ -77,8 +117,8 @@ public enum ConfigLoader {
             }
         }
         HeapTrim.releaseFreedMemory()
-        let diagnostics = reader.sorted
-        guard diagnostics.isEmpty else { throw ConfigError(diagnostics: diagnostics) }
+        reader.warnAboutAlarmState(config)
+        if !reader.hasErrors { reader.warnAboutUnmatchedGlobs(config) }
         return config
     }
 

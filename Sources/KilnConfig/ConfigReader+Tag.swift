@@ -55,6 +55,13 @@ extension ConfigReader {
         }
         if let type { config.conditioning = conditioning(fields, type: type) }
         if let node = fields["historian"] { config.historian = tagHistorian(node) }
+        if fields.has("alarms"), let type {
+            config.alarms = alarms(
+                fields,
+                context: AlarmContext(
+                    tag: name ?? "", type: type, range: config.conditioning.range,
+                    hasThermal: config.conditioning.thermal != nil || fields.has("thermal")))
+        }
         guard count == errorsBefore, let addressNode = fields["address"] else { return nil }
         return DecodedTag(config: config, addressLocation: location(of: addressNode))
     }

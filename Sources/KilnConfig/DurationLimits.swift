@@ -24,6 +24,21 @@ enum DurationLimits {
     /// A simulated slow reply.
     static let delay: ClosedRange<Duration> = .milliseconds(1)...(.seconds(3_600))
 
+    /// An alarm's on-delay and off-delay: zero (the default) up to a day.
+    static let alarmDelay: ClosedRange<Duration> = .zero...(.seconds(86_400))
+    /// An alarm's `predict` horizon: up to a day ahead.
+    static let predict: ClosedRange<Duration> = .seconds(1)...(.seconds(86_400))
+    /// Chattering and flood windows: a second to a day.
+    static let alarmWindow: ClosedRange<Duration> = .seconds(1)...(.seconds(86_400))
+    /// The longest shelve the gateway allows: a minute to 7 days (ISA-18.2 wants shelving bounded).
+    static let maxShelve: ClosedRange<Duration> = .seconds(60)...(.seconds(7 * 86_400))
+    /// One hook delivery attempt (an exec's whole run): up to 10 minutes.
+    static let hookTimeout: ClosedRange<Duration> = .milliseconds(1)...(.seconds(600))
+    /// How long an undelivered event is retried before it goes to the dead letters: a minute to 30 days.
+    static let hookMaxAge: ClosedRange<Duration> = .seconds(60)...(.seconds(30 * 86_400))
+    /// How often Alertmanager hears a firing alert again: a second to an hour.
+    static let resend: ClosedRange<Duration> = .seconds(1)...(.seconds(3_600))
+
     /// `from 1ms to 1d`.
     static func describe(_ range: ClosedRange<Duration>) -> String {
         let low = range.lowerBound == .zero ? "0s" : DurationText.format(range.lowerBound)

@@ -15,7 +15,8 @@ struct MappingFields {
     /// Checks `node` against `schema`; nil (with an error reported) when it is not a mapping.
     init?(_ node: Node, schema: MappingSchema, reader: inout ConfigReader) {
         guard case .mapping(let mapping) = node else {
-            reader.error("expected a \(schema.name) mapping, found \(node.describedForMessage)", at: node)
+            let article = schema.name.first.map { "aeiou".contains($0) } == true ? "an" : "a"
+            reader.error("expected \(article) \(schema.name) mapping, found \(node.describedForMessage)", at: node)
             return nil
         }
         self.node = node

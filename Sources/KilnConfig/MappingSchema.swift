@@ -21,7 +21,8 @@ extension MappingSchema {
 
     /// A gateway config: `devices:` is a list of map files or globs, plus gateway settings.
     static let gateway = MappingSchema(
-        "gateway config", keys: ["devices", "realtime", "historian", "shutdown_timeout"], required: ["devices"])
+        "gateway config", keys: ["devices", "realtime", "historian", "shutdown_timeout", "alarms", "hooks"],
+        required: ["devices"])
 
     static let historian = MappingSchema(
         "historian", keys: ["path", "flush", "raw_window", "retention"], required: ["path"])
@@ -41,9 +42,37 @@ extension MappingSchema {
         "tag",
         keys: [
             "name", "register", "address", "type", "byte_order", "bit", "length", "scale", "offset", "unit",
-            "poll", "simulate", "range", "sentinels", "thermal", "stuck", "historian",
+            "poll", "simulate", "range", "sentinels", "thermal", "stuck", "historian", "alarms",
         ],
         required: ["name", "register", "address"]
+    )
+
+    /// One entry of a tag's `alarms:`.
+    static let alarm = MappingSchema(
+        "alarm",
+        keys: [
+            "name", "above", "below", "rate_above", "rate_below", "deadband", "on_delay", "off_delay", "severity",
+            "predict", "latch", "enabled",
+        ],
+        required: ["name"]
+    )
+
+    /// The gateway's `alarms:` settings.
+    static let alarmSettings = MappingSchema(
+        "alarms", keys: ["sensor_severity", "comm_severity", "chatter", "flood", "max_shelve"])
+
+    /// `chatter:` and `flood:` of the gateway's `alarms:`.
+    static let chatter = MappingSchema("chatter", keys: ["count", "window"], required: ["count", "window"])
+    static let flood = MappingSchema("flood", keys: ["count", "window"], required: ["count", "window"])
+
+    /// One entry of the gateway's `hooks:`.
+    static let hook = MappingSchema(
+        "hook",
+        keys: [
+            "name", "kind", "url", "command", "secret_env", "secret_file", "min_severity", "devices", "tags",
+            "transitions", "timeout", "max_age", "resend",
+        ],
+        required: ["name", "kind"]
     )
 
     static let thermal = MappingSchema("thermal", keys: ["tau", "max_rate", "noise"], required: ["tau", "max_rate"])

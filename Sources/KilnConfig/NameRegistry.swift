@@ -17,18 +17,22 @@ struct NameRegistry {
 enum NamePattern {
     /// Device names: `[a-z0-9_-]+`.
     case device
-    /// Tag names: `[a-z0-9_]+`.
+    /// Tag names: `[a-z0-9_]+`; alarm names too.
     case tag
+    /// Hook names: `[A-Za-z0-9_-]+` (they name outboxes and metric labels).
+    case hook
 
     var description: String {
         switch self {
         case .device: "a-z, 0-9, '_' and '-'"
         case .tag: "a-z, 0-9 and '_'"
+        case .hook: "A-Z, a-z, 0-9, '_' and '-'"
         }
     }
 
     func allows(_ character: Character) -> Bool {
         guard character.isASCII else { return false }
+        if self == .hook { return character.isLetter || character.isNumber || character == "_" || character == "-" }
         return character.isLowercase || character.isNumber || character == "_" || (self == .device && character == "-")
     }
 
@@ -36,9 +40,9 @@ enum NamePattern {
 
     /// `Boiler 1` → `boiler-1` (device) or `boiler_1` (tag); nil when nothing usable is left.
     func suggestion(for name: String) -> String? {
-        let separator: Character = self == .device ? "-" : "_"
+        let separator: Character = self == .tag ? "_" : "-"
         var result = ""
-        for character in name.lowercased() {
+        for character in self == .hook ? name : name.lowercased() {
             if allows(character) {
                 result.append(character)
             } else if character == " " || character == "-" || character == "." || character == "/" {

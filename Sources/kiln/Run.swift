@@ -1,5 +1,6 @@
 import ArgumentParser
 import KilnCommandLine
+import KilnConfig
 import KilnCore
 import KilnGateway
 import Logging
@@ -43,6 +44,10 @@ extension KilnCommand {
         func run() async throws {
             let logger = try logging.bootstrap()
             let config = try loadConfiguration(file)
+            // A hook whose secret cannot be had would fail every delivery: refuse to start.
+            let secretProblems = HookSecrets.check(config)
+            for problem in secretProblems { printError(problem.description) }
+            if !secretProblems.isEmpty { throw ExitCode(1) }
             // Before anything is built: the poller and the gateway create their metric handles then.
             let exposition = MetricsExposition.bootstrap()
             let faults = FaultTallySink()

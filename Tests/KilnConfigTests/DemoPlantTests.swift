@@ -54,3 +54,73 @@ struct DemoPlantTests {
         #expect(tags.contains { $0.simulation?.faults.contains { $0.kind == .spike } == true })
     }
 }
+
+/// The demo's alarms and the example (commented) alarm settings and hooks of `config/kiln.yaml`.
+struct DemoAlarmTests {
+    @Test func theDemoHasAPredictedHighARateAlarmAndAChilledWaterLow() throws {
+        let devices = try DemoPlantTests.load("devices/plant.yaml").devices
+        func alarms(_ device: String, _ tag: String) -> [AlarmDefinition] {
+            devices.first { $0.name == device }?.tags.first { $0.name == tag }?.alarms ?? []
+        }
+        let supply = alarms("boiler-1", "supply_temp")
+        #expect(supply.contains { $0.limit == .above(95) && $0.predict == .seconds(300) && $0.severity == .major })
+        #expect(supply.contains { if case .rateAbove = $0.limit { true } else { false } })
+        #expect(alarms("chiller-1", "chw_supply_temp").map(\.limit) == [.below(3.5)])
+        // The thermocouple with scripted spikes has a process alarm the spikes must not raise
+        // (its sensor goes Bad instead): the limit sits below the range's end, not near the spike.
+        #expect(alarms("boiler-1", "return_temp").map(\.limit) == [.above(90)])
+    }
+
+    /// The simulated values settle inside every demo alarm's limits, so the demo does not raise
+    /// its process alarms constantly: each value limit lies beyond both the starting value and the
+    /// target of the tag's simulation, on the alarm's side.
+    @Test func theSimulatedPlantSettlesInsideEveryLimit() throws {
+        let tags = try DemoPlantTests.load("devices/plant.yaml").devices.flatMap(\.tags)
+        var checked = 0
+        for tag in tags {
+            guard let simulation = tag.simulation else { continue }
+            let values = [simulation.value, simulation.target ?? simulation.value]
+            for alarm in tag.alarms {
+                switch alarm.limit {
+                case .above(let limit):
+                    #expect(values.allSatisfy { $0 + 3 * simulation.noise < limit }, "\(tag.name).\(alarm.name)")
+                    checked += 1
+                case .below(let limit):
+                    #expect(values.allSatisfy { $0 - 3 * simulation.noise > limit }, "\(tag.name).\(alarm.name)")
+                    checked += 1
+                case .rateAbove(let limit):
+                    // A first-order approach climbs fastest at its start: (target - value) / tau.
+                    let tau = Double(simulation.tau.components.seconds)
+                    let steepest = abs((simulation.target ?? simulation.value) - simulation.value) / tau
+                    #expect(steepest < limit, "\(tag.name).\(alarm.name)")
+                    checked += 1
+                case .rateBelow:
+                    break
+                }
+            }
+        }
+        #expect(checked >= 8)
+    }
+
+    /// The commented `alarms:` and `hooks:` examples of the gateway config, uncommented, load,
+    /// and the alarm settings they show are the defaults they claim to be.
+    @Test func theCommentedExamplesLoadWhenUncommented() throws {
+        let text = try String(contentsOfFile: DemoPlantTests.root + "/config/kiln.yaml", encoding: .utf8)
+        var uncommented: [String] = []
+        var inBlock = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "# alarms:" || line == "# hooks:" {
+                inBlock = true
+            } else if !line.hasPrefix("#   ") {
+                inBlock = false
+            }
+            uncommented.append(inBlock ? String(line.dropFirst(2)) : String(line))
+        }
+        let checked = try ConfigLoader.check(
+            path: DemoPlantTests.root + "/config/kiln.yaml", yaml: uncommented.joined(separator: "\n"))
+        #expect(checked.config.alarms == AlarmSettings())
+        #expect(checked.config.hooks.map(\.name) == ["ops", "alertmanager", "oncall", "log"])
+        #expect(checked.config.hooks.map(\.kind) == [.webhook, .alertmanager, .pagerduty, .exec])
+        #expect(checked.warnings.isEmpty)
+    }
+}

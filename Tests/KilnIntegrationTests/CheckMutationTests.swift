@@ -7,15 +7,73 @@ import Testing
 /// without a `FILE:LINE:COLUMN: error:` line, or a run past the bounds fails the test.
 struct CheckMutationTests {
     @Test func kilnCheckSurvivesMutatedConfigs() throws {
+        try Self.mutate(repo: Repository.root, count: 150, seed: 2026)
+    }
+
+    /// The same on a gateway config whose alarm settings and every kind of hook are written out
+    /// (the shipped config keeps them commented), beside the demo map and its alarms: mutated
+    /// alarm and hook blocks, secret names included, must give a clear error and exit 1, never
+    /// a crash.
+    @Test func kilnCheckSurvivesMutatedAlarmAndHookBlocks() throws {
+        let repo = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-mutations-hooks-\(getpid())")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: repo) }
+        try FileManager.default.createDirectory(atPath: repo + "/devices", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: repo + "/config", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: Repository.root + "/devices/plant.yaml", toPath: repo + "/devices/plant.yaml")
+        // Secrets from variables every test environment has, so that the unmutated config is
+        // clean and each mutation is judged on its own.
+        try """
+        devices:
+          - ../devices/*.yaml
+        historian:
+          path: history.sqlite
+          flush: 1s
+        alarms:
+          sensor_severity: minor
+          comm_severity: major
+          chatter: { count: 3, window: 1m }
+          flood: { count: 10, window: 10m }
+          max_shelve: 24h
+        hooks:
+          - name: ops
+            kind: webhook
+            url: https://ops.example:8443/kiln
+            secret_env: HOME
+            min_severity: minor
+            devices: [boiler-*, "chiller-[12]"]
+            tags: ["*_temp"]
+            transitions: [activated, cleared, acknowledged]
+            timeout: 10s
+            max_age: 24h
+          - name: am
+            kind: alertmanager
+            url: http://127.0.0.1:9093
+            resend: 1m
+          - name: oncall
+            kind: pagerduty
+            secret_env: PATH
+            min_severity: critical
+          - name: log
+            kind: exec
+            command: [/usr/bin/logger, -t, kiln]
+            timeout: 5s
+
+        """.write(toFile: repo + "/config/kiln.yaml", atomically: false, encoding: .utf8)
+        try Self.mutate(repo: repo, count: 100, seed: 2027)
+    }
+
+    private static func mutate(repo: String, count: Int, seed: Int) throws {
         let failures = FileManager.default.temporaryDirectory
-            .appendingPathComponent("kiln-check-mutations-\(getpid())").path
+            .appendingPathComponent("kiln-check-mutations-\(getpid())-\(seed)").path
         defer { try? FileManager.default.removeItem(atPath: failures) }
         // The bounds here are generous (the tool's defaults are 2 s and 200 MB, met by the release build;
         // the debug build takes several seconds on the largest accepted map): the test must
         // not fail because the machine is busy, only because `kiln check` hangs or balloons.
         let child = try ChildProcess([
-            "python3", Repository.root + "/tools/fuzz/check_mutations.py", try Repository.kiln(), "150", "2026",
-            "--repo", Repository.root, "--failures", failures, "--time-limit", "30", "--rss-limit-mb", "200",
+            "python3", Repository.root + "/tools/fuzz/check_mutations.py", try Repository.kiln(), "\(count)",
+            "\(seed)", "--repo", repo, "--failures", failures, "--time-limit", "30", "--rss-limit-mb", "200",
         ])
         guard let status = child.wait(timeout: .seconds(600)) else {
             child.signal(SIGKILL)

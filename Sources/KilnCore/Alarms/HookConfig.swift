@@ -107,11 +107,13 @@ public struct HookConfig: Sendable, Hashable {
     /// a few of these, so Alertmanager resolves them only if Kiln stops).
     public var resend: Duration
     public var location: SourceLocation?
+    /// Where `secret_env:` or `secret_file:` is written: where a missing secret is reported.
+    public var secretLocation: SourceLocation?
 
     public init(
         name: String, kind: HookKind, url: String? = nil, command: [String] = [], secret: SecretSource? = nil,
         filter: HookFilter = HookFilter(), timeout: Duration = .seconds(10), maxAge: Duration = .seconds(86_400),
-        resend: Duration = .seconds(60), location: SourceLocation? = nil
+        resend: Duration = .seconds(60), location: SourceLocation? = nil, secretLocation: SourceLocation? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -123,5 +125,6 @@ public struct HookConfig: Sendable, Hashable {
         self.maxAge = maxAge
         self.resend = resend
         self.location = location
+        self.secretLocation = secretLocation
     }
 }
