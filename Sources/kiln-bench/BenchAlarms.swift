@@ -24,6 +24,8 @@ struct BenchAlarms: AsyncParsableCommand {
         case engine
         /// One INSERT and COMMIT per event in a WAL file: the floor of a durable outbox.
         case sqliteFloor = "sqlite-floor"
+        /// The engine alone judging samples that change nothing: its cost per sample.
+        case observe
     }
 
     @Option(help: "engine or sqlite-floor.")
@@ -50,6 +52,7 @@ struct BenchAlarms: AsyncParsableCommand {
         switch mode {
         case .engine: try engine(path)
         case .sqliteFloor: try floor(path)
+        case .observe: observe()
         }
     }
 
@@ -129,6 +132,34 @@ struct BenchAlarms: AsyncParsableCommand {
         while (try db.scalar("SELECT count(*) FROM hook_outbox") ?? 0) < expected { usleep(1_000) }
         let seconds = Double(WallClock.epochMicroseconds() - began) / 1e6
         print("engine throughput events \(rounds * total) events_per_s \(Int(Double(rounds * total) / seconds))")
+        flushOutput()
+    }
+
+    private func observe() {
+        let (config, devices) = self.config
+        let engine = AlarmEngine(
+            config: config, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }),
+            metrics: AlarmMetrics())
+        let total = devices * 20
+        let start = WallClock.epochMicroseconds()
+        let batches = (0..<10).map { k in
+            (0..<total).map {
+                Sample(
+                    device: $0 / 20, tag: $0 % 20, value: .double(40 + Double(k) * 0.1), raw: .double(40),
+                    status: .good, timestamp: start + Int64(k))
+            }
+        }
+        let began = ContinuousClock.now
+        var judged = 0
+        for r in 0..<rounds * 10 {
+            var batch = batches[r % 10]
+            for i in batch.indices { batch[i].timestamp = start + Int64(r) * 100_000 }
+            engine.observe(batch, now: start + Int64(r) * 100_000)
+            judged += batch.count
+        }
+        let elapsed = ContinuousClock.now - began
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print("engine observe samples \(judged) samples_per_s \(Int(Double(judged) / seconds))")
         flushOutput()
     }
 

@@ -103,8 +103,10 @@ public final class AlarmEngine: @unchecked Sendable {
         for (d, evidence) in seen.sorted(by: { $0.key < $1.key }) {
             let i = catalog.commAlarm[d]
             records[i].status = evidence.status.name
-            let context = TransitionContext(now: now, sampleTime: evidence.time, flood: flood)
-            step(i) { r, e in r.observe(condition: evidence.bad, at: evidence.time, context: context, events: &e) }
+            if needsStep(i, condition: evidence.bad) {
+                let context = TransitionContext(now: now, sampleTime: evidence.time, flood: flood)
+                step(i) { r, e in r.observe(condition: evidence.bad, at: evidence.time, context: context, events: &e) }
+            }
             if commBad[d] != evidence.bad {
                 commBad[d] = evidence.bad
                 for slot in index.slots(ofDevice: d) {
@@ -121,8 +123,10 @@ public final class AlarmEngine: @unchecked Sendable {
                 if let i = catalog.sensorAlarm[slot] {
                     records[i].status = s.status.name
                     records[i].value = s.value?.number
-                    let context = TransitionContext(now: now, sampleTime: s.timestamp, flood: flood)
-                    step(i) { r, e in r.observe(condition: bad, at: s.timestamp, context: context, events: &e) }
+                    if needsStep(i, condition: bad) {
+                        let context = TransitionContext(now: now, sampleTime: s.timestamp, flood: flood)
+                        step(i) { r, e in r.observe(condition: bad, at: s.timestamp, context: context, events: &e) }
+                    }
                 }
                 if sensorBad[slot] != bad {
                     sensorBad[slot] = bad
@@ -140,12 +144,24 @@ public final class AlarmEngine: @unchecked Sendable {
                 else { continue }
                 let on = ProcessCondition.holds(d, quantity: q, wasOn: records[i].condition)
                 records[i].value = value
-                records[i].status = s.status.name
+                if s.status != .good || records[i].status != "Good" { records[i].status = s.status.name }
+                guard needsStep(i, condition: on) else { continue }
                 let context = TransitionContext(now: now, sampleTime: s.timestamp, flood: flood)
                 step(i) { r, e in r.observe(condition: on, at: s.timestamp, context: context, events: &e) }
             }
             previous[slot] = (value, s.timestamp)
         }
+    }
+
+    /// Whether a sample with this condition can change alarm `i` (the hot path skips the state
+    /// machine for the usual sample that changes nothing): a new condition, or a delay pending.
+    @inline(__always)
+    private func needsStep(_ i: Int, condition on: Bool) -> Bool {
+        let r = records[i]
+        if r.outOfService { return false }
+        if on != r.condition { return true }
+        if on { return !r.active || r.latchedClear }
+        return r.active && !r.latchedClear
     }
 
     /// A comm fault: the device did not answer (timeout, refused, transport, a gateway's target
