@@ -1,3 +1,4 @@
+import KilnAlarms
 import KilnCore
 import KilnHistorian
 import KilnPoller
@@ -48,6 +49,8 @@ public final class Gateway: Sendable {
     public let pipeline: Pipeline
     public let live: LiveState
     public let historian: HistorianWriter?
+    /// The alarm engine (when the config has a historian, alarms or hooks), nil otherwise.
+    public let alarms: AlarmSink?
     private let options: Options
     private let logger: Logger
     private let extraServices: [any Service]
@@ -85,6 +88,21 @@ public final class Gateway: Sendable {
         } else {
             historian = nil
         }
+        if Gateway.hasAlarms(config) {
+            do {
+                let runner = try AlarmRunner(
+                    config: config, clock: options.clock, metricsFactory: options.metricsFactory, logger: logger)
+                try runner.start()
+                let sink = AlarmSink(runner: runner)
+                alarms = sink
+                builtIn.append(sink)
+            } catch {
+                historian?.stop()
+                throw GatewayError("alarms: \(error)")
+            }
+        } else {
+            alarms = nil
+        }
         live = LiveState(index: index)
         builtIn.append(live)
         builtIn.append(ConditioningMetricsSink(factory: options.metricsFactory))
@@ -93,6 +111,13 @@ public final class Gateway: Sendable {
         pipeline = Pipeline(
             config: config, index: index, input: poller.queue, sinks: builtIn + sinks, clock: options.clock,
             metricsFactory: options.metricsFactory, arrival: options.arrival, logger: logger)
+    }
+
+    /// Whether a gateway of `config` runs the alarm engine: with a historian (its built-in sensor
+    /// and comm alarms then keep their state), any process alarm, or any hook.
+    public static func hasAlarms(_ config: GatewayConfig) -> Bool {
+        config.historian != nil || !config.hooks.isEmpty
+            || config.devices.contains(where: { $0.tags.contains { !$0.alarms.isEmpty } })
     }
 
     /// The staleness sweep's interval.

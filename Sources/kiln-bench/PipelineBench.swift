@@ -78,7 +78,7 @@ struct PipelineBench: AsyncParsableCommand {
 
     private func gateway(_ config: GatewayConfig, capacity: Int, logger: Logger) async throws -> [(String, [Int64])] {
         let queued = NoOpQueuedSink()
-        let builtIn = (config.historian == nil ? 0 : 1) + 2
+        let builtIn = (config.historian == nil ? 0 : 1) + (Gateway.hasAlarms(config) ? 1 : 0) + 2
         let probe = ArrivalProbe(sinks: builtIn + 1, capacity: capacity, warmupUntil: warmupEnd)
         let gateway = try Gateway(
             config: config, sinks: [queued], options: .init(arrival: probe, shutdownSignals: []), logger: logger)

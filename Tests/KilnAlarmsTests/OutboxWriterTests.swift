@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func enqueueWritesOneRowPerAdmittingHook() throws {
-        let dir = try TempDir()
+        let dir = TempDir()
         let db = try Connection(path: dir.path + "/k.sqlite")
         try Migrator([OutboxSchema.migrations]).migrate(db)
         let hooks = [
