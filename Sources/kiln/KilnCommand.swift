@@ -7,7 +7,7 @@ struct KilnCommand: AsyncParsableCommand {
         commandName: "kiln",
         abstract: "A real-time Modbus/TCP gateway for plant equipment.",
         subcommands: [
-            Check.self, Read.self, Probe.self, Simulate.self, Run.self, Tune.self, Replay.self, Export.self,
+            Check.self, Read.self, Probe.self, Simulate.self, Run.self, Tune.self, Replay.self, Export.self, Hooks.self,
         ]
     )
 
