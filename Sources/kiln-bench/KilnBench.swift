@@ -7,6 +7,6 @@ struct KilnBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln-bench",
         abstract: "Benchmark drivers for tools/bench (not part of the kiln product).",
-        subcommands: [BenchPoll.self, BenchConditioning.self, BenchHistorian.self, PipelineBench.self]
+        subcommands: [BenchPoll.self, BenchConditioning.self, BenchHistorian.self, PipelineBench.self, BenchHooks.self]
     )
 }

@@ -52,7 +52,7 @@ final class Peer: @unchecked Sendable {
         process.standardInput = input
         // A peer with no ready line (Alertmanager) logs freely: to a file, not a pipe it could fill.
         if readyLine == nil, let log {
-            FileManager.default.createFile(atPath: log, contents: nil)
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
             process.standardOutput = handle
             process.standardError = handle
@@ -143,12 +143,14 @@ func event(
 /// Writes events to the outbox of a fresh file.
 struct Outbox {
     let dir = TempDir()
-    var path: String { dir.file("kiln.sqlite") }
+    let path: String
     let hooks: [HookConfig]
 
-    init(hooks: [HookConfig]) throws {
+    /// A fresh file, or the one at `path`.
+    init(hooks: [HookConfig], path: String? = nil) throws {
         self.hooks = hooks
-        _ = try OutboxStore(path: path)
+        self.path = path ?? dir.file("kiln.sqlite")
+        _ = try OutboxStore(path: self.path)
     }
 
     func enqueue(_ events: [AlarmEvent], onlyHook: String? = nil) throws {

@@ -114,6 +114,9 @@ def main():
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # One small write for the headers and one for the body: without TCP_NODELAY, Nagle and
+        # the client's delayed ACK hold each answer ~40 ms.
+        disable_nagle_algorithm = True
 
         def log_message(self, *a):
             pass
