@@ -8,7 +8,7 @@ public enum HookSenders {
     /// - Throws: `HookError` when its secret cannot be read or its config lacks what its kind needs.
     public static func make(
         _ hook: HookConfig, environment: [String: String] = SecretReader.currentEnvironment(),
-        client: HTTPClient = .shared
+        client: HTTPClient = HookHTTPClient.shared
     ) throws(HookError) -> any HookTransport {
         func secret() throws(HookError) -> [UInt8]? {
             guard let source = hook.secret else { return nil }

@@ -60,6 +60,7 @@ import Testing
         let fire = event(episode: "amep1", seq: 1)
         try outbox.enqueue([fire])
         bell.ring()
+        let giveUp = ContinuousClock.now + .seconds(60)
         var firing: [String: Any] = [:]
         while true {
             if let a = try await Self.alerts(port: port, episode: "amep1").first,
@@ -68,6 +69,7 @@ import Testing
                 firing = a
                 break
             }
+            if ContinuousClock.now > giveUp { throw Failure("Alertmanager never showed the alert firing") }
             try await Task.sleep(for: .milliseconds(50))
         }
         let labels = try #require(firing["labels"] as? [String: String])
@@ -80,6 +82,25 @@ import Testing
         // Kept in the firing set (for re-sends after a restart) once delivered.
         try await waitUntil("the firing set") {
             try outbox.scalar("SELECT count(*) FROM hook_alertmanager_firing") == 1
+        }
+
+        // A restarted sender keeps re-sending the firing alert (from the firing set in SQLite):
+        // its endsAt moves on.
+        task.cancel()
+        await task.value
+        let firstEnd = firing["endsAt"] as? String ?? ""
+        let restarted = start(
+            try HookDeliveryService(
+                hooks: outbox.hooks, databasePath: outbox.path, doorbell: bell, logger: testLogger, settings: quick))
+        defer { restarted.cancel() }
+        while true {
+            if let a = try await Self.alerts(port: port, episode: "amep1").first, let end = a["endsAt"] as? String,
+                end > firstEnd
+            {
+                break
+            }
+            if ContinuousClock.now > giveUp { throw Failure("the restarted sender never re-sent the alert") }
+            try await Task.sleep(for: .milliseconds(100))
         }
 
         var clear = event(episode: "amep1", seq: 2, transition: .cleared, state: .returnedUnacknowledged)
@@ -100,7 +121,7 @@ import Testing
             #expect(ends.map { abs($0 - clear.time) < 1000 } == true, "endsAt \(a["endsAt"] ?? "none")")
         }
         #expect(try outbox.scalar("SELECT count(*) FROM hook_alertmanager_firing") == 0)
-        task.cancel()
-        await task.value
+        restarted.cancel()
+        await restarted.value
     }
 }

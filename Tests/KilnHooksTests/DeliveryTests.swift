@@ -63,6 +63,27 @@ import Testing
         #expect(try outbox.scalar("SELECT count(*) FROM hook_outbox WHERE state = 'pending'") == 1)
     }
 
+    @Test func aRedirectIsNotFollowedButRetried() async throws {
+        let port = try freePort()
+        let outbox = try Outbox(hooks: [HookConfig(name: "ops", kind: .webhook, url: "http://127.0.0.1:\(port)/")])
+        defer { outbox.dir.cleanup() }
+        let log = outbox.dir.file("log.jsonl")
+        let receiver = try Peer.receiver(port: port, log: log, extra: ["--script", "302"])
+        defer { receiver.stop() }
+        try outbox.enqueue([event()])
+        let task = start(
+            try HookDeliveryService(
+                hooks: outbox.hooks, databasePath: outbox.path, doorbell: OutboxDoorbell(), logger: testLogger,
+                settings: quick))
+        try await waitUntil("the delivery after the 302") {
+            try outbox.scalar("SELECT count(*) FROM hook_outbox WHERE state = 'delivered'") == 1
+        }
+        task.cancel()
+        await task.value
+        #expect(records(log).map { $0["step"] as? String } == ["302", "ok"])
+        #expect(try outbox.connection().text("SELECT last_error FROM hook_state")?.contains("HTTP 302") == true)
+    }
+
     @Test func goneDisablesTheHookAndRaisesAnAlarmToTheOthers() async throws {
         let port = try freePort()
         let auditPort = try freePort()

@@ -10,7 +10,7 @@ Modes:
   fast       answers 200 at once, logging nothing (the throughput benchmark).
 
 --script gives the first answers in order, comma-separated, before the mode's own:
-  slow:S (sleep S seconds, then 200), 500, 429:S (429 with Retry-After: S), 410, ok.
+  slow:S (sleep S seconds, then 200), 500, 429:S (429 with Retry-After: S), 410, 302, ok.
 Every request is logged as one JSON line to --log: id, timestamp, verified, status, body.
 Prints READY once listening.
 """
@@ -151,6 +151,8 @@ def main():
                 status, answer, extra = 429, b"slow down", [("retry-after", step[4:])]
             elif step == "410":
                 status, answer = 410, b"gone"
+            elif step == "302":
+                status, answer, extra = 302, b"moved", [("location", "http://127.0.0.1:1/elsewhere")]
             if status == 200 and args.mode == "webhook" and key is not None:
                 ok, reason = verify(key, self.headers, body)
                 record["verified"] = ok

@@ -18,7 +18,9 @@ public struct AlertmanagerSender: HookResending {
     let poster: HTTPPoster
     public let resendInterval: Duration
 
-    public init(hook: String, url: String, timeout: Duration, resend: Duration, client: HTTPClient = .shared) {
+    public init(
+        hook: String, url: String, timeout: Duration, resend: Duration, client: HTTPClient = HookHTTPClient.shared
+    ) {
         self.hook = hook
         var base = url
         while base.hasSuffix("/") { base.removeLast() }

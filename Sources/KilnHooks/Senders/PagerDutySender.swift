@@ -11,7 +11,7 @@ public struct PagerDutySender: HookTransport {
     let routingKey: String
     let poster: HTTPPoster
 
-    public init(url: String?, routingKey: String, timeout: Duration, client: HTTPClient = .shared) {
+    public init(url: String?, routingKey: String, timeout: Duration, client: HTTPClient = HookHTTPClient.shared) {
         self.url = url ?? Self.defaultURL
         self.routingKey = routingKey
         self.poster = HTTPPoster(client: client, timeout: timeout)

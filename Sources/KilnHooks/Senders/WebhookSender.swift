@@ -10,7 +10,7 @@ public struct WebhookSender: HookTransport {
 
     /// - Parameters:
     ///   - key: the signing key (``SecretReader/webhookKey(_:)``); nil sends no signature.
-    public init(url: String, key: [UInt8]?, timeout: Duration, client: HTTPClient = .shared) {
+    public init(url: String, key: [UInt8]?, timeout: Duration, client: HTTPClient = HookHTTPClient.shared) {
         self.url = url
         self.key = key
         self.poster = HTTPPoster(client: client, timeout: timeout)
