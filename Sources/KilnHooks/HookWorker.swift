@@ -15,6 +15,8 @@ final class HookWorker: Sendable {
     let metrics: HookMetrics
     let settings: DeliverySettings
     let now: @Sendable () -> Int64
+    /// The transport when it keeps and re-sends firing alerts (Alertmanager).
+    let resending: (any HookResending)?
 
     init(
         hook: HookConfig, others: [HookConfig], transport: any HookTransport, databasePath: String,
@@ -32,6 +34,7 @@ final class HookWorker: Sendable {
         self.metrics = metrics
         self.settings = settings
         self.now = now
+        self.resending = transport as? any HookResending
     }
 
     func run() async {
@@ -69,7 +72,7 @@ final class HookWorker: Sendable {
         }
         metrics.disabled.record(0)
         var idle = settings.idlePoll
-        if let resending = transport as? any HookResending {
+        if let resending {
             let interval = resending.resendInterval.micros
             if start - lastResend >= interval {
                 lastResend = start
@@ -103,7 +106,7 @@ final class HookWorker: Sendable {
                 metrics.attemptOK.increment()
                 metrics.delivered.increment()
                 metrics.latency.recordMicroseconds(max(0, finished - row.created))
-                if let resending = transport as? any HookResending { try resending.delivered(row, store: store) }
+                if let resending { try resending.delivered(row, store: store) }
             case .retry(let error, let retryAfter):
                 if Task.isCancelled { return nil }
                 metrics.attemptError.increment()
