@@ -44,8 +44,9 @@ final class HookWorker: Sendable {
         while !Task.isCancelled {
             let seen = doorbell.generation
             do {
-                let store = try store ?? OutboxStore(path: databasePath)
-                let wait = try await step(store, lastResend: &lastResend, lastMaintenance: &lastMaintenance)
+                let open = try store ?? OutboxStore(path: databasePath)
+                store = open
+                let wait = try await step(open, lastResend: &lastResend, lastMaintenance: &lastMaintenance)
                 if let wait { await doorbell.wait(after: seen, timeout: wait) }
             } catch {
                 logger.error("hook delivery failed on its database", metadata: ["kiln.error": "\(error)"])
