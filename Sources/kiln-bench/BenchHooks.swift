@@ -19,6 +19,7 @@ struct BenchHooks: AsyncParsableCommand {
     @Option(help: "The SQLite file (outbox mode; created fresh).") var db: String?
     @Option(help: "Events to deliver.") var events = 20_000
     @Option(help: "Episodes the events belong to.") var episodes = 100
+    @Option(help: "One attempt's limit.") var timeout = DurationArgument(.seconds(10))
 
     func run() async throws {
         let key = Array("bench signing key".utf8)
@@ -31,7 +32,7 @@ struct BenchHooks: AsyncParsableCommand {
                 status: "Good", message: "bench/t\(i % episodes) above 85: 86.25", time: now, sampleTime: now,
                 activeSince: now)
         }
-        let sender = WebhookSender(url: url, key: key, timeout: .seconds(10))
+        let sender = WebhookSender(url: url, key: key, timeout: timeout.duration)
         switch mode {
         case "raw":
             // The bodies are encoded before the clock starts, as the outbox holds them ready.
@@ -54,7 +55,7 @@ struct BenchHooks: AsyncParsableCommand {
             print("raw_requests_per_s \(Int(Double(events) / seconds))")
         case "outbox":
             guard let db else { throw ValidationError("--mode outbox needs --db") }
-            let hook = HookConfig(name: "bench", kind: .webhook, url: url)
+            let hook = HookConfig(name: "bench", kind: .webhook, url: url, timeout: timeout.duration)
             let store = try OutboxStore(path: db)
             try store.transaction { () throws(SQLiteError) in
                 let writer = try OutboxWriter(connection: store.connection, hooks: [hook])

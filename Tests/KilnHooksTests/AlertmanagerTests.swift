@@ -37,9 +37,9 @@ import Testing
             [
                 Self.binary, "--config.file", config, "--storage.path", dir.file("data"),
                 "--web.listen-address", "127.0.0.1:\(port)", "--cluster.listen-address=",
-            ], readyLine: nil, log: dir.file("alertmanager.log"))
+            ], log: dir.file("alertmanager.log"))
         defer { am.stop() }
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(120)
         while await httpGet("http://127.0.0.1:\(port)/-/ready")?.status != 200 {
             if ContinuousClock.now > deadline || !am.process.isRunning {
                 throw Failure(
@@ -60,7 +60,7 @@ import Testing
         let fire = event(episode: "amep1", seq: 1)
         try outbox.enqueue([fire])
         bell.ring()
-        let giveUp = ContinuousClock.now + .seconds(60)
+        let giveUp = ContinuousClock.now + .seconds(120)
         var firing: [String: Any] = [:]
         while true {
             if let a = try await Self.alerts(port: port, episode: "amep1").first,

@@ -28,7 +28,7 @@ import Testing
         let downError = try outbox.connection().text("SELECT last_error FROM hook_state WHERE hook = 'ops'")
         #expect(downError?.isEmpty == false)
         // Up, but slow past the timeout, then 500, then 429 with Retry-After: 1, then fine.
-        let receiver = try Peer.receiver(port: port, log: log, extra: ["--script", "slow:2,500,429:1"])
+        let receiver = try await Peer.receiver(port: port, log: log, extra: ["--script", "slow:2,500,429:1"])
         defer { receiver.stop() }
         try await waitUntil("both delivered") {
             try outbox.scalar("SELECT count(*) FROM hook_outbox WHERE state = 'delivered'") == 2
@@ -46,7 +46,7 @@ import Testing
         let port = try freePort()
         let outbox = try Outbox(hooks: [HookConfig(name: "ops", kind: .webhook, url: "http://127.0.0.1:\(port)/")])
         defer { outbox.dir.cleanup() }
-        let receiver = try Peer.receiver(port: port, extra: ["--script", "429:3600"])
+        let receiver = try await Peer.receiver(port: port, extra: ["--script", "429:3600"])
         defer { receiver.stop() }
         try outbox.enqueue([event()])
         let task = start(
@@ -68,7 +68,7 @@ import Testing
         let outbox = try Outbox(hooks: [HookConfig(name: "ops", kind: .webhook, url: "http://127.0.0.1:\(port)/")])
         defer { outbox.dir.cleanup() }
         let log = outbox.dir.file("log.jsonl")
-        let receiver = try Peer.receiver(port: port, log: log, extra: ["--script", "302"])
+        let receiver = try await Peer.receiver(port: port, log: log, extra: ["--script", "302"])
         defer { receiver.stop() }
         try outbox.enqueue([event()])
         let task = start(
@@ -93,9 +93,9 @@ import Testing
         ])
         defer { outbox.dir.cleanup() }
         let auditLog = outbox.dir.file("audit.jsonl")
-        let receiver = try Peer.receiver(port: port, extra: ["--script", "410"])
+        let receiver = try await Peer.receiver(port: port, extra: ["--script", "410"])
         defer { receiver.stop() }
-        let audit = try Peer.receiver(port: auditPort, log: auditLog)
+        let audit = try await Peer.receiver(port: auditPort, log: auditLog)
         defer { audit.stop() }
         try outbox.enqueue([event(seq: 1), event(seq: 2)], onlyHook: "ops")
         let task = start(
@@ -142,7 +142,7 @@ import Testing
         // More events while it is down, rung like the engine does.
         try outbox.enqueue((11...12).map { event(episode: "a", seq: $0) })
         bell.ring()
-        let receiver = try Peer.receiver(port: port, log: log)
+        let receiver = try await Peer.receiver(port: port, log: log)
         defer { receiver.stop() }
         try await waitUntil("all 52 delivered") {
             try outbox.scalar("SELECT count(*) FROM hook_outbox WHERE state = 'delivered'") == 52
@@ -163,7 +163,7 @@ import Testing
         defer { outbox.dir.cleanup() }
         let log = outbox.dir.file("log.jsonl")
         // Each answer takes 10 ms, so the stop lands mid-way.
-        let receiver = try Peer.receiver(
+        let receiver = try await Peer.receiver(
             port: port, log: log, extra: ["--script", Array(repeating: "slow:0.01", count: 400).joined(separator: ",")])
         defer { receiver.stop() }
         let events = (1...300).map { event(episode: "ep\($0 % 7)", seq: $0) }
@@ -217,15 +217,8 @@ import Testing
         #expect(try outbox.scalar("SELECT count(*) FROM hook_outbox WHERE state = 'pending'") == 1)
 
         // The CLI shows it.
-        let kiln = Process()
-        kiln.executableURL = URL(fileURLWithPath: try Repository.kiln())
-        kiln.arguments = ["hooks", "status", "--db", outbox.path, "--dead"]
-        let out = Pipe()
-        kiln.standardOutput = out
-        try kiln.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        kiln.waitUntilExit()
-        #expect(kiln.terminationStatus == 0)
+        let (status, text, _) = try await runKiln(["hooks", "status", "--db", outbox.path, "--dead"])
+        #expect(status == 0)
         #expect(text.contains("ops: enabled, 1 pending"))
         #expect(text.contains("1 dead"))
         #expect(text.contains("ops evt_ep1_1"))

@@ -15,7 +15,7 @@ import Testing
         ])
         defer { outbox.dir.cleanup() }
         let log = outbox.dir.file("log.jsonl")
-        let receiver = try Peer.receiver(port: port, log: log, extra: ["--secret", secret])
+        let receiver = try await Peer.receiver(port: port, log: log, extra: ["--secret", secret])
         defer { receiver.stop() }
         let result = try await HookTestRun.run(
             name: "ops", hooks: outbox.hooks, databasePath: outbox.path, wait: .zero, environment: ["S": secret])
@@ -34,7 +34,7 @@ import Testing
         let port = try freePort()
         let outbox = try Outbox(hooks: [HookConfig(name: "ops", kind: .webhook, url: "http://127.0.0.1:\(port)/")])
         defer { outbox.dir.cleanup() }
-        let receiver = try Peer.receiver(port: port)
+        let receiver = try await Peer.receiver(port: port)
         defer { receiver.stop() }
         // The gateway's sender runs with its usual idle poll: it finds a row another process wrote.
         let task = start(
@@ -43,7 +43,7 @@ import Testing
                 settings: DeliverySettings(idlePoll: .milliseconds(200))))
         defer { task.cancel() }
         let result = try await HookTestRun.run(
-            name: "ops", hooks: outbox.hooks, databasePath: outbox.path, wait: .seconds(20))
+            name: "ops", hooks: outbox.hooks, databasePath: outbox.path, wait: .seconds(120))
         #expect(result.byGateway)
     }
 
@@ -66,28 +66,20 @@ import Testing
         }
     }
 
-    @Test func theCLIExitsOneOnAnUnknownHookAndAMissingDatabase() throws {
+    @Test func theCLIExitsOneOnAnUnknownHookAndAMissingDatabase() async throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        func kiln(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try Repository.kiln())
-            process.arguments = arguments
-            let err = Pipe()
-            process.standardError = err
-            process.standardOutput = Pipe()
-            try process.run()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
+        func kiln(_ arguments: [String]) async throws -> (status: Int32, stderr: String) {
+            let result = try await runKiln(arguments)
+            return (result.status, result.stderr)
         }
-        let unknown = try kiln(["hooks", "test", "ops", "--db", dir.file("k.sqlite"), "--wait", "0s"])
+        let unknown = try await kiln(["hooks", "test", "ops", "--db", dir.file("k.sqlite"), "--wait", "0s"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("unknown hook 'ops'"))
-        let missing = try kiln(["hooks", "status", "--db", dir.file("none.sqlite")])
+        let missing = try await kiln(["hooks", "status", "--db", dir.file("none.sqlite")])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("no database at"))
-        let neither = try kiln(["hooks", "status"])
+        let neither = try await kiln(["hooks", "status"])
         #expect(neither.status == 1)
     }
 }

@@ -14,7 +14,7 @@ import Testing
         ])
         defer { outbox.dir.cleanup() }
         let log = outbox.dir.file("log.jsonl")
-        let receiver = try Peer.receiver(
+        let receiver = try await Peer.receiver(
             port: port, mode: "pagerduty", log: log, extra: ["--routing-key", "R0UTINGKEY0123456789"])
         defer { receiver.stop() }
         try outbox.enqueue([
@@ -52,7 +52,7 @@ import Testing
                 name: "pd", kind: .pagerduty, url: "http://127.0.0.1:\(port)/v2/enqueue", secret: .environment("PD"))
         ])
         defer { outbox.dir.cleanup() }
-        let receiver = try Peer.receiver(port: port, mode: "pagerduty", extra: ["--routing-key", "RIGHT"])
+        let receiver = try await Peer.receiver(port: port, mode: "pagerduty", extra: ["--routing-key", "RIGHT"])
         defer { receiver.stop() }
         try outbox.enqueue([event()])
         let task = start(

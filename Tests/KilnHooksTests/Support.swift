@@ -6,6 +6,7 @@ import KilnHooks
 import KilnSQLite
 import KilnTestSupport
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -40,18 +41,25 @@ struct Failure: Error, CustomStringConvertible {
 }
 
 /// A child process (a receiver, Alertmanager), killed when the object goes away.
+///
+/// Nothing here blocks a thread of Swift's cooperative pool (the whole suite shares its two
+/// threads on this machine): output is read on a thread of its own, and readiness is awaited.
 final class Peer: @unchecked Sendable {
-    // @unchecked: Process is used from the test's task only; deinit kills it.
+    // @unchecked: Process is used from the test's task only; deinit kills it. `seen` is behind a Mutex.
     let process = Process()
     let input = Pipe()
     let output = Pipe()
+    private final class Seen: Sendable {
+        let bytes = Mutex<[UInt8]>([])
+    }
+    private let seen = Seen()
 
-    init(_ arguments: [String], readyLine: String? = "READY", log: String? = nil) throws {
+    init(_ arguments: [String], log: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
         process.standardInput = input
-        // A peer with no ready line (Alertmanager) logs freely: to a file, not a pipe it could fill.
-        if readyLine == nil, let log {
+        // A peer that logs freely (Alertmanager) writes to a file, not a pipe it could fill.
+        if let log {
             _ = FileManager.default.createFile(atPath: log, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
             process.standardOutput = handle
@@ -59,20 +67,27 @@ final class Peer: @unchecked Sendable {
         } else {
             process.standardOutput = output
             process.standardError = output
+            let handle = output.fileHandleForReading
+            Thread.detachNewThread { [seen] in
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { return }
+                    seen.bytes.withLock { $0 += chunk }
+                }
+            }
         }
         try process.run()
-        if let readyLine {
-            let handle = output.fileHandleForReading
-            var seen = Data()
-            let deadline = Date().addingTimeInterval(20)
-            while !String(decoding: seen, as: UTF8.self).contains(readyLine) {
-                let chunk = handle.availableData
-                if chunk.isEmpty || Date() > deadline {
-                    throw Failure(
-                        "\(arguments.joined(separator: " ")) did not start: \(String(decoding: seen, as: UTF8.self))")
-                }
-                seen += chunk
+    }
+
+    /// Waits for `line` in the peer's output.
+    func ready(_ line: String = "READY", timeout: Duration = .seconds(120)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !seen.bytes.withLock({ String(decoding: $0, as: UTF8.self) }).contains(line) {
+            if ContinuousClock.now > deadline || !process.isRunning {
+                let text = seen.bytes.withLock { String(decoding: $0, as: UTF8.self) }
+                throw Failure("\(process.executableURL?.path ?? "") did not start: \(text)")
             }
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 
@@ -88,20 +103,59 @@ final class Peer: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// The hook receiver on `port`.
-    static func receiver(port: Int, mode: String = "webhook", log: String? = nil, extra: [String] = []) throws -> Peer {
+    /// The hook receiver on `port`, once it listens.
+    static func receiver(
+        port: Int, mode: String = "webhook", log: String? = nil, extra: [String] = []
+    ) async throws -> Peer {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else {
             throw Failure("python3 is missing: run tools/setup.sh --tests")
         }
         var args = ["/usr/bin/python3", Repository.receiver, "--port", "\(port)", "--mode", mode]
         if let log { args += ["--log", log] }
-        return try Peer(args + extra)
+        let peer = try Peer(args + extra)
+        try await peer.ready()
+        return peer
     }
+
+    /// Waits (off the cooperative pool) for the process to end; its status.
+    func exit(timeout: Duration = .seconds(120)) async throws -> (status: Int32, signaled: Bool) {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline { throw Failure("\(process.executableURL?.path ?? "") did not end") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return (process.terminationStatus, process.terminationReason == .uncaughtSignal)
+    }
+}
+
+/// Runs the built `kiln` with `arguments`, waiting without blocking the cooperative pool.
+func runKiln(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let dir = TempDir()
+    defer { dir.cleanup() }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try Repository.kiln())
+    process.arguments = arguments
+    for name in ["out", "err"] { _ = FileManager.default.createFile(atPath: dir.file(name), contents: nil) }
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("out")))
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("err")))
+    try process.run()
+    let deadline = ContinuousClock.now + .seconds(120)
+    while process.isRunning {
+        if ContinuousClock.now > deadline {
+            process.terminate()
+            throw Failure("kiln \(arguments.joined(separator: " ")) did not end")
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return (
+        process.terminationStatus, (try? String(contentsOfFile: dir.file("out"), encoding: .utf8)) ?? "",
+        (try? String(contentsOfFile: dir.file("err"), encoding: .utf8)) ?? ""
+    )
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes.
 func waitUntil(
-    _ what: String, timeout: Duration = .seconds(30), _ condition: () throws -> Bool
+    _ what: String, timeout: Duration = .seconds(120), _ condition: () throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout
     while try !condition() {

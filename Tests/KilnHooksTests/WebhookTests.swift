@@ -28,7 +28,7 @@ import Testing
         ])
         defer { outbox.dir.cleanup() }
         let log = outbox.dir.file("log.jsonl")
-        let receiver = try Peer.receiver(port: port, log: log, extra: ["--secret", Self.secret])
+        let receiver = try await Peer.receiver(port: port, log: log, extra: ["--secret", Self.secret])
         defer { receiver.stop() }
         try outbox.enqueue((1...3).map { event(seq: $0) })
         let service = try HookDeliveryService(
@@ -78,7 +78,7 @@ import Testing
         let outbox = try Outbox(hooks: [HookConfig(name: "plain", kind: .webhook, url: "http://127.0.0.1:\(port)/")])
         defer { outbox.dir.cleanup() }
         let log = outbox.dir.file("log.jsonl")
-        let receiver = try Peer.receiver(port: port, log: log)
+        let receiver = try await Peer.receiver(port: port, log: log)
         defer { receiver.stop() }
         try outbox.enqueue([event()])
         let task = start(

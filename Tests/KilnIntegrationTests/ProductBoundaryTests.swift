@@ -4,7 +4,9 @@ import Testing
 /// The product is `kiln` with the user's commands only; the benchmark drivers and the trace
 /// generators live in `kiln-bench` and KilnTraces, outside it.
 struct ProductBoundaryTests {
-    static let userCommands: Set<String> = ["check", "read", "probe", "simulate", "run", "tune", "replay", "export"]
+    static let userCommands: Set<String> = [
+        "check", "read", "probe", "simulate", "run", "tune", "replay", "export", "hooks",
+    ]
 
     /// The names listed under SUBCOMMANDS in `--help` output.
     static func subcommands(inHelp help: String) -> Set<String> {
@@ -41,7 +43,9 @@ struct ProductBoundaryTests {
         child.waitForOutput()
         #expect(status == .exited(0))
         let help = child.stdout.text
-        #expect(Self.subcommands(inHelp: help) == ["poll", "conditioning", "historian", "pipeline"], "\(help)")
+        #expect(
+            Self.subcommands(inHelp: help) == ["poll", "conditioning", "historian", "pipeline", "hooks-throughput"],
+            "\(help)")
     }
 
     /// Strings that only benchmark or trace-generator code puts in a binary: the kiln-bench
