@@ -1,8 +1,11 @@
 import CoreMetrics
+import Foundation
 import KilnAlarms
 import KilnCore
 import KilnHooks
+import KilnMetrics
 import KilnTestSupport
+import Prometheus
 import Synchronization
 import Testing
 
@@ -77,5 +80,57 @@ final class RecordingFactory: MetricsFactory, Sendable {
         #expect(factory[HookMetrics.attemptsName, ("hook", "ok"), ("result", "ok")] == 3)
         #expect(factory[HookMetrics.deliveriesName, ("hook", "failing"), ("outcome", "delivered")] ?? 0 == 0)
         #expect(factory[HookMetrics.disabledName, ("hook", "ok")] == 0)
+    }
+}
+
+@Suite struct PrometheusExpositionTests {
+    @Test func theHookMetricsPassPromtoolWithTheirHelpLines() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") else {
+            throw Failure("promtool is missing: run tools/setup.sh --tests (Debian prometheus)")
+        }
+        // The help KilnMetrics repeats is the help KilnHooks gives.
+        #expect(KilnMetricsHelp.hooks == HookMetrics.help)
+        let registry = PrometheusCollectorRegistry()
+        let factory = KilnPrometheusMetricsFactory(registry: registry)
+        let outbox = try Outbox(hooks: [
+            HookConfig(name: "ok", kind: .exec, command: ["/bin/sh", "-c", "cat > /dev/null"]),
+            HookConfig(name: "failing", kind: .exec, command: ["/bin/sh", "-c", "cat > /dev/null; exit 1"]),
+        ])
+        defer { outbox.dir.cleanup() }
+        try outbox.enqueue([event(seq: 1), event(seq: 2)])
+        let task = start(
+            try HookDeliveryService(
+                hooks: outbox.hooks, databasePath: outbox.path, doorbell: OutboxDoorbell(), logger: testLogger,
+                metricsFactory: factory, settings: quick))
+        try await waitUntil("deliveries") {
+            try outbox.scalar("SELECT count(*) FROM hook_outbox WHERE hook = 'ok' AND state = 'delivered'") == 2
+                && outbox.scalar("SELECT attempts FROM hook_outbox WHERE hook = 'failing' ORDER BY id LIMIT 1") ?? 0
+                    >= 1
+        }
+        task.cancel()
+        await task.value
+        var bytes: [UInt8] = []
+        registry.emit(into: &bytes)
+        let text = String(decoding: bytes, as: UTF8.self)
+        for (name, help) in HookMetrics.help {
+            #expect(text.contains("# HELP \(name) \(help)"), "\(name) has no help in:\n\(text)")
+        }
+        #expect(text.contains(#"kiln_hook_deliveries_total{hook="ok",outcome="delivered"} 2"#), "\(text)")
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let file = try dir.write("metrics.prom", text)
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
+        check.arguments = ["check", "metrics"]
+        check.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
+        let out = dir.file("promtool.out")
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        check.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        check.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        try check.run()
+        while check.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(
+            check.terminationStatus == 0,
+            "promtool: \((try? String(contentsOfFile: out, encoding: .utf8)) ?? "")\n\(text)")
     }
 }
