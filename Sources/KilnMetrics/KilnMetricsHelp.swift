@@ -8,6 +8,7 @@ public enum KilnMetricsHelp {
     /// The poller's and the historian's metrics.
     public static let all: [String: String] = PollerMetricNames.help.merging(HistorianMetrics.help) { a, _ in a }
         .merging(alarms) { a, _ in a }
+        .merging(hooks) { a, _ in a }
 
     /// The alarm engine's metrics (KilnAlarms' `AlarmMetrics`).
     public static let alarms: [String: String] = [
@@ -19,5 +20,18 @@ public enum KilnMetricsHelp {
             "Alarm floods begun (more than flood_count activations across the gateway in the window).",
         "kiln_alarm_commands_total":
             "Operators' alarm commands (ack, shelve, unshelve), by result: applied or refused.",
+    ]
+
+    // MARK: - Hooks (KilnHooks.HookMetrics; KilnMetrics does not depend on KilnHooks, so the
+    // lines are repeated here: keep them equal to HookMetrics.help)
+
+    /// The hooks' delivery metrics.
+    public static let hooks: [String: String] = [
+        "kiln_hook_deliveries_total": "Outbox events finished per hook, by outcome (delivered, dead).",
+        "kiln_hook_attempts_total": "Delivery attempts per hook, by result (ok, error, gone).",
+        "kiln_hook_queue_depth": "Outbox events of a hook waiting for delivery.",
+        "kiln_hook_dead_letters": "Outbox events of a hook that expired undelivered (dead letters).",
+        "kiln_hook_disabled": "1 while a hook is disabled (its receiver answered 410 Gone).",
+        "kiln_hook_delivery_latency_seconds": "Time from an event's creation to its delivery, per hook.",
     ]
 }

@@ -5,7 +5,7 @@ import Testing
 /// generators live in `kiln-bench` and KilnTraces, outside it.
 struct ProductBoundaryTests {
     static let userCommands: Set<String> = [
-        "check", "read", "probe", "simulate", "run", "tune", "replay", "export", "alarms",
+        "check", "read", "probe", "simulate", "run", "tune", "replay", "export", "alarms", "hooks",
     ]
 
     /// The names listed under SUBCOMMANDS in `--help` output.
@@ -44,7 +44,9 @@ struct ProductBoundaryTests {
         #expect(status == .exited(0))
         let help = child.stdout.text
         #expect(
-            Self.subcommands(inHelp: help) == ["poll", "conditioning", "historian", "pipeline", "alarms"], "\(help)")
+            Self.subcommands(inHelp: help) == [
+                "poll", "conditioning", "historian", "pipeline", "alarms", "hooks-throughput",
+            ], "\(help)")
     }
 
     /// Strings that only benchmark or trace-generator code puts in a binary: the kiln-bench
