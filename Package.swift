@@ -135,6 +135,7 @@ let package = Package(
             name: "KilnGateway",
             dependencies: [
                 "KilnCore", "KilnConfig", "KilnPoller", "KilnSignal", "KilnHistorian", "KilnMetrics", "KilnAlarms",
+                "KilnHooks",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),

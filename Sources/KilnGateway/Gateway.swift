@@ -1,6 +1,7 @@
 import KilnAlarms
 import KilnCore
 import KilnHistorian
+import KilnHooks
 import KilnPoller
 import Logging
 import Metrics
@@ -28,12 +29,15 @@ public final class Gateway: Sendable {
         /// kept within 50 ms and 1 s.
         public var staleTick: Duration?
         public var shutdownSignals: [UnixSignal]
+        /// The hooks' back-off and polling (tests shorten them).
+        public var hookDelivery: DeliverySettings
 
         public init(
             clock: any EpochClock = WallClock(), metricsFactory: any MetricsFactory = MetricsSystem.factory,
             arrival: ArrivalProbe? = nil, queueCapacity: Int = 100_000, staleTick: Duration? = nil,
-            shutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+            shutdownSignals: [UnixSignal] = [.sigterm, .sigint], hookDelivery: DeliverySettings = DeliverySettings()
         ) {
+            self.hookDelivery = hookDelivery
             self.clock = clock
             self.metricsFactory = metricsFactory
             self.arrival = arrival
@@ -51,6 +55,8 @@ public final class Gateway: Sendable {
     public let historian: HistorianWriter?
     /// The alarm engine (when the config has a historian, alarms or hooks), nil otherwise.
     public let alarms: AlarmSink?
+    /// The hooks' senders (when the config has hooks and a historian, whose file holds the outbox).
+    public let hooks: HookDeliveryService?
     private let options: Options
     private let logger: Logger
     private let extraServices: [any Service]
@@ -103,6 +109,24 @@ public final class Gateway: Sendable {
         } else {
             alarms = nil
         }
+        if let runner = alarms?.runner, let settings = config.historian, !config.hooks.isEmpty {
+            do {
+                hooks = try HookDeliveryService(
+                    config: config, databasePath: settings.path, doorbell: runner.doorbell, logger: logger,
+                    metricsFactory: options.metricsFactory, settings: options.hookDelivery,
+                    systemAlarm: { hook, reason in
+                        // Not awaited: a sender must not wait on an engine that may be stopping.
+                        // The disabled state is in the file; the next start raises the alarm again.
+                        Task { await runner.setSystemAlarm("hook/\(hook)", active: reason != nil, reason: reason) }
+                    })
+            } catch {
+                runner.stop()
+                historian?.stop()
+                throw GatewayError("hooks: \(error)")
+            }
+        } else {
+            hooks = nil
+        }
         live = LiveState(index: index)
         builtIn.append(live)
         builtIn.append(ConditioningMetricsSink(factory: options.metricsFactory))
@@ -142,7 +166,10 @@ public final class Gateway: Sendable {
             }
             timers.withLock { $0.append(bound) }
         }
-        var services: [any Service] = pipeline.lanes.map { SinkService(lane: $0, pipeline: pipeline) }
+        // The hooks' senders first, so they stop last: after the pipeline and the alarm engine
+        // have drained, whatever those committed has its delivery attempted.
+        var services: [any Service] = hooks.map { [$0] } ?? []
+        services += pipeline.lanes.map { SinkService(lane: $0, pipeline: pipeline) }
         services.append(PipelineService(pipeline: pipeline))
         services.append(PollerService(poller: poller, logger: logger))
         services.append(TickerService(pipeline: pipeline, clock: clock, interval: staleTick))

@@ -15,6 +15,10 @@ import ServiceLifecycle
 public final class HookDeliveryService: Service, Sendable {
     private let workers: [HookWorker]
 
+    /// Raises (a reason) or clears (nil) the gateway's own alarm for a hook that is disabled
+    /// (`AlarmRunner.setSystemAlarm("hook/NAME", …)`), returning once it is committed.
+    public typealias SystemAlarm = @Sendable (_ hook: String, _ reason: String?) async -> Void
+
     /// - Parameters:
     ///   - hooks: the gateway's hooks.
     ///   - databasePath: the gateway's SQLite file (the outbox's tables are created if missing).
@@ -29,7 +33,7 @@ public final class HookDeliveryService: Service, Sendable {
         metricsFactory: (any MetricsFactory)? = nil, settings: DeliverySettings = DeliverySettings(),
         now: @escaping @Sendable () -> Int64 = { WallClock.epochMicroseconds() },
         environment: [String: String] = SecretReader.currentEnvironment(),
-        transports: [String: any HookTransport] = [:]
+        transports: [String: any HookTransport] = [:], systemAlarm: SystemAlarm? = nil
     ) throws(HookError) {
         var workers: [HookWorker] = []
         for hook in hooks {
@@ -47,7 +51,8 @@ public final class HookDeliveryService: Service, Sendable {
                 HookWorker(
                     hook: hook, others: hooks.filter { $0.name != hook.name }, transport: transport,
                     databasePath: databasePath, doorbell: doorbell, logger: logger,
-                    metrics: HookMetrics(hook: hook.name, factory: metricsFactory), settings: settings, now: now))
+                    metrics: HookMetrics(hook: hook.name, factory: metricsFactory), settings: settings, now: now,
+                    systemAlarm: systemAlarm))
         }
         self.workers = workers
     }
@@ -55,11 +60,12 @@ public final class HookDeliveryService: Service, Sendable {
     /// The gateway's hooks, delivering from `databasePath`.
     public convenience init(
         config: GatewayConfig, databasePath: String, doorbell: OutboxDoorbell, logger: Logger,
-        metricsFactory: (any MetricsFactory)? = nil, settings: DeliverySettings = DeliverySettings()
+        metricsFactory: (any MetricsFactory)? = nil, settings: DeliverySettings = DeliverySettings(),
+        systemAlarm: SystemAlarm? = nil
     ) throws(HookError) {
         try self.init(
             hooks: config.hooks, databasePath: databasePath, doorbell: doorbell, logger: logger,
-            metricsFactory: metricsFactory, settings: settings)
+            metricsFactory: metricsFactory, settings: settings, systemAlarm: systemAlarm)
     }
 
     public func run() async throws {

@@ -3,6 +3,7 @@ import KilnAlarms
 import KilnCore
 import KilnSQLite
 import Logging
+import Synchronization
 
 /// One hook's sender loop (see ``HookDeliveryService``).
 final class HookWorker: Sendable {
@@ -17,12 +18,18 @@ final class HookWorker: Sendable {
     let now: @Sendable () -> Int64
     /// The transport when it keeps and re-sends firing alerts (Alertmanager).
     let resending: (any HookResending)?
+    /// Raises (reason) or clears (nil) the gateway's alarm for this hook being disabled; nil: the
+    /// 410's event goes straight to the other hooks' outboxes instead.
+    let systemAlarm: HookDeliveryService.SystemAlarm?
+    /// Whether the last pass found the hook disabled (nil before the first pass).
+    private let disabledSeen = Mutex<Bool?>(nil)
 
     init(
         hook: HookConfig, others: [HookConfig], transport: any HookTransport, databasePath: String,
         doorbell: OutboxDoorbell, logger: Logger, metrics: HookMetrics, settings: DeliverySettings,
-        now: @escaping @Sendable () -> Int64
+        now: @escaping @Sendable () -> Int64, systemAlarm: HookDeliveryService.SystemAlarm? = nil
     ) {
+        self.systemAlarm = systemAlarm
         self.hook = hook
         self.others = others
         self.transport = transport
@@ -67,7 +74,18 @@ final class HookWorker: Sendable {
             lastMaintenance = start
             try maintain(store, now: start)
         }
-        if try store.isDisabled(hook.name) {
+        let disabled = try store.isDisabled(hook.name)
+        let before = disabledSeen.withLock { seen in
+            defer { seen = disabled }
+            return seen
+        }
+        if let systemAlarm, before != disabled, disabled || before == true {
+            // Found disabled at start (the alarm may predate this run), or re-enabled since
+            // (`kiln hooks enable`): the gateway's alarm follows.
+            await systemAlarm(
+                hook.name, disabled ? "hook \(hook.name) is disabled (its receiver answered 410 Gone)" : nil)
+        }
+        if disabled {
             metrics.disabled.record(1)
             return settings.idlePoll
         }
@@ -127,7 +145,7 @@ final class HookWorker: Sendable {
             case .gone(let error):
                 metrics.attemptGone.increment()
                 try flush(&done, store)
-                try disable(store, row: row, error: error)
+                try await disable(store, row: row, error: error)
                 return settings.idlePoll
             }
         }
@@ -155,11 +173,13 @@ final class HookWorker: Sendable {
     }
 
     /// 410 Gone: disable the hook (persisted), log it, and raise a system alarm to the other hooks.
-    private func disable(_ store: OutboxStore, row: OutboxRow, error: String) throws {
+    private func disable(_ store: OutboxStore, row: OutboxRow, error: String) async throws {
         let time = now()
+        let raisedByEngine = systemAlarm != nil
         try store.transaction { () throws(SQLiteError) in
             try store.setDisabled(hook.name, true, reason: error)
             try store.markFailed(row.id, hook: hook.name, error: error, nextAttempt: time, at: time)
+            guard !raisedByEngine else { return }
             let episode = "kiln-hook-\(hook.name)-\(time)"
             let event = AlarmEvent(
                 id: "evt_\(episode)_1", transition: .activated, episode: episode, alarm: "kiln/hook/\(hook.name)",
@@ -171,6 +191,10 @@ final class HookWorker: Sendable {
         logger.error(
             "hook disabled: its receiver answered 410 Gone; `kiln hooks enable` turns it back on",
             metadata: ["kiln.error": "\(error)"])
+        if let systemAlarm {
+            disabledSeen.withLock { $0 = true }
+            await systemAlarm(hook.name, "hook \(hook.name) disabled: its receiver answered 410 Gone")
+        }
         doorbell.ring()
     }
 }
