@@ -73,6 +73,9 @@ extension KilnCommand {
             let summary = RunSummary(gateway: gateway, elapsed: ContinuousClock.now - started)
             var report = [faults.text(config), summary.text, summary.pipelineText] + summary.discardLines
             if let historian = gateway.historian { report.append(HistorianSummary(historian.statistics).text) }
+            if let alarms = gateway.alarms {
+                report.append(AlarmSummary(records: alarms.runner.list(), file: file).text)
+            }
             var failed = false
             switch outcome {
             case .stopped:
