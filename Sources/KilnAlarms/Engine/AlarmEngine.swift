@@ -110,7 +110,8 @@ public final class AlarmEngine: @unchecked Sendable {
             if commBad[d] != evidence.bad {
                 commBad[d] = evidence.bad
                 for slot in index.slots(ofDevice: d) {
-                    updateSuppression(slot: slot, now: now, sampleTime: evidence.time)
+                    updateSuppression(
+                        slot: slot, now: now, sampleTime: evidence.time, status: evidence.status, value: nil)
                 }
             }
         }
@@ -130,7 +131,9 @@ public final class AlarmEngine: @unchecked Sendable {
                 }
                 if sensorBad[slot] != bad {
                     sensorBad[slot] = bad
-                    updateSuppression(slot: slot, now: now, sampleTime: s.timestamp)
+                    updateSuppression(
+                        slot: slot, now: now, sampleTime: s.timestamp, status: s.status,
+                        value: bad ? nil : s.value?.number)
                 }
             }
             guard !catalog.processAlarms[slot].isEmpty else { continue }
@@ -177,10 +180,16 @@ public final class AlarmEngine: @unchecked Sendable {
         }
     }
 
-    private func updateSuppression(slot: Int, now: Int64, sampleTime: Int64?) {
+    /// Suppresses or unsuppresses the slot's process alarms after its sensor or device changed.
+    /// The event tells the sample that decided it (`status`, and `value`: nil for a withheld
+    /// one, or for a device that came back, whose own sample of the tag comes next), not the
+    /// alarm's last Good value.
+    private func updateSuppression(slot: Int, now: Int64, sampleTime: Int64?, status: StatusCode, value: Double?) {
         let d = index.location(ofSlot: slot).device
         let on = sensorBad[slot] || commBad[d]
         for i in catalog.processAlarms[slot] where records[i].suppressed != on {
+            records[i].status = status.name
+            if on || value != nil { records[i].value = value }
             let context = TransitionContext(now: now, sampleTime: sampleTime, flood: flood)
             step(i) { r, e in r.setSuppressed(on, context: context, events: &e) }
         }
