@@ -178,6 +178,16 @@ import Testing
         let events = receiver.events
         let activations = events.filter { $0.transition == "activated" }
         #expect(activations.map(\.alarm) == ["oven-1/temp/sensor"], "\(events.map { "\($0.alarm) \($0.transition)" })")
+        // The suppression event tells what decided it: the Bad sample (status, value withheld),
+        // not the last Good value.
+        let sensor = try #require(activations.first)
+        #expect(sensor.sampleStatus == "BadSensorFailure")
+        let suppressed = try #require(events.first { $0.alarm == "oven-1/temp/high" && $0.transition == "suppressed" })
+        #expect(suppressed.sampleStatus == sensor.sampleStatus, "\(suppressed.bodyText)")
+        #expect(suppressed.value == nil, "\(suppressed.bodyText)")
+        let unsuppressed = events.first { $0.alarm == "oven-1/temp/high" && $0.transition == "unsuppressed" }
+        #expect(unsuppressed?.sampleStatus == "Good")
+        #expect(unsuppressed?.value == 50)
         // The high alarm saw the garbage only as suppressed (visible in the history).
         let high = try await rig.history().filter { $0.alarm == "oven-1/temp/high" }.map(\.transition)
         #expect(high.first == "suppressed", "\(high)")
@@ -241,6 +251,14 @@ import Testing
         let events = receiver.events
         let activations = events.filter { $0.transition == "activated" }.map(\.alarm)
         #expect(activations == ["press-1/comm"], "\(events.map { "\($0.alarm) \($0.transition)" })")
+        // Each process alarm is suppressed (six: two per tag), each event naming the comm fault.
+        let comm = try #require(events.first { $0.alarm == "press-1/comm" && $0.transition == "activated" })
+        let suppressed = events.filter { $0.transition == "suppressed" }
+        #expect(Set(suppressed.map(\.alarm)).count == 6, "\(suppressed.map(\.alarm))")
+        for event in suppressed {
+            #expect(event.sampleStatus == comm.sampleStatus, "\(event.bodyText)")
+            #expect(event.value == nil, "\(event.bodyText)")
+        }
     }
 
     // MARK: - Must show: Alertmanager shows the alert firing, then resolved

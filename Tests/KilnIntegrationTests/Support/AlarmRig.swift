@@ -242,7 +242,8 @@ final class HookReceiver: Sendable {
                 verified: record["verified"] as? Bool ?? false,
                 status: record["status"] as? Int ?? 0, bodyText: bodyText, eventID: body["id"] as? String ?? "",
                 alarm: body["alarm"] as? String ?? "", episode: body["episode"] as? String ?? "",
-                transition: body["transition"] as? String ?? "", note: body["note"] as? String,
+                transition: body["transition"] as? String ?? "", sampleStatus: body["status"] as? String,
+                value: body["value"] as? Double, note: body["note"] as? String,
                 by: body["by"] as? String)
         }
     }
@@ -269,6 +270,9 @@ struct Delivery: Hashable {
     var alarm: String
     var episode: String
     var transition: String
+    /// The event's OPC UA status name and value (of the sample that decided the transition).
+    var sampleStatus: String?
+    var value: Double?
     var note: String?
     var by: String?
 }
