@@ -372,4 +372,53 @@ import Testing
         kiln.signal(SIGTERM)
         #expect(try await kiln.exited() == .exited(0), Comment(rawValue: kiln.stderr.text))
     }
+
+    // MARK: - A receiver that answers 500, then 410 Gone: the hook is disabled, then enabled
+
+    @Test func aHookGoneIsDisabledRaisesAnAlarmAndDeliversEverythingOnceEnabled() async throws {
+        let rig = try AlarmRig()
+        defer { rig.cleanup() }
+        let hookPort = try Loopback.unusedPort()
+        try rig.write(
+            map: Self.togglingMap(port: try Loopback.unusedPort(), period: "1s"),
+            hooks: AlarmRig.webhook(port: hookPort))
+        let receiver = try await HookReceiver(
+            port: hookPort, secret: rig.secret, log: rig.file("received.jsonl"), script: ["500", "410"])
+        defer { receiver.stop() }
+        let sim = try await rig.simulator()
+        defer { sim.stop() }
+        let kiln = try rig.gateway()
+        // 500 is retried; 410 disables the hook and raises the gateway's own alarm.
+        try await eventually("the hook disabled and its alarm raised") {
+            let list = try await runKiln(["alarms", "list", rig.config, "--active"])
+            return list.stdout.contains("kiln/hook/ops  active_unacknowledged")
+        }
+        let status = try await runKiln(["hooks", "status", rig.config])
+        #expect(status.stdout.contains("ops: DISABLED"), "\(status)")
+        #expect(receiver.deliveries.map(\.status) == [500, 410])
+        // Events keep queueing while it is disabled.
+        try await eventually("events queued behind the disabled hook") {
+            try await rig.count("SELECT count(*) FROM hook_outbox WHERE state = 'pending'") >= 3
+        }
+
+        let pending = Set(
+            try await rig.query("SELECT event FROM hook_outbox WHERE state = 'pending'").compactMap {
+                $0["event"] as? String
+            })
+        #expect(pending.count >= 3)
+        let enable = try await runKiln(["hooks", "enable", "ops", rig.config])
+        #expect(enable.status == .exited(0), "\(enable)")
+        try await eventually("everything queued while disabled, and the hook alarm cleared, at the receiver") {
+            let events = receiver.events
+            return pending.isSubset(of: Set(events.map(\.webhookID)))
+                && events.contains { $0.alarm == "kiln/hook/ops" && $0.transition == "cleared" }
+        }
+        kiln.signal(SIGTERM)
+        #expect(try await kiln.exited() == .exited(0), Comment(rawValue: kiln.stderr.text))
+        let events = receiver.events
+        #expect(events.filter { $0.alarm == "kiln/hook/ops" }.map(\.transition) == ["activated", "cleared"])
+        // The event answered 500 and 410 came again with the same webhook-id.
+        let first = try #require(receiver.deliveries.first).webhookID
+        #expect(receiver.deliveries.filter { $0.webhookID == first }.map(\.status) == [500, 410, 200])
+    }
 }
