@@ -142,14 +142,15 @@ import Testing
         let rig = try AlarmRig()
         defer { rig.cleanup() }
         let hookPort = try Loopback.unusedPort()
-        // A broken wire: 1000 above a 0…100 range for 2 s, 2 s after the simulator starts and every 30 s.
+        // A broken wire: 1000 above a 0…100 range for 3 s, 2 s after the simulator starts and every
+        // 8 s (a loaded machine may start polling after the first).
         let map = """
             devices:
               - name: oven-1
                 host: 127.0.0.1
                 port: \(try Loopback.unusedPort())
                 timeout: 300ms
-                poll: 100ms
+                poll: 250ms
                 tags:
                   - name: temp
                     register: holding
@@ -159,7 +160,7 @@ import Testing
                     simulate:
                       value: 50
                       faults:
-                        - { fault: spike, at: 2s, every: 30s, for: 2s, size: 1000 }
+                        - { fault: spike, at: 2s, every: 8s, for: 3s, size: 1000 }
                     alarms:
                       - { name: high, above: 85, severity: major }
             """
@@ -169,14 +170,20 @@ import Testing
         let sim = try await rig.simulator()
         defer { sim.stop() }
         let kiln = try rig.gateway()
-        try await eventually("the sensor alarm activated and cleared at the receiver") {
-            receiver.events.contains { $0.alarm == "oven-1/temp/sensor" && $0.transition == "cleared" }
+        try await eventually("the sensor alarm cleared and the high alarm unsuppressed at the receiver") {
+            let events = receiver.events
+            return events.contains { $0.alarm == "oven-1/temp/sensor" && $0.transition == "cleared" }
+                && events.contains { $0.alarm == "oven-1/temp/high" && $0.transition == "unsuppressed" }
         }
         kiln.signal(SIGTERM)
         #expect(try await kiln.exited() == .exited(0), Comment(rawValue: kiln.stderr.text))
 
-        let events = receiver.events
-        let activations = events.filter { $0.transition == "activated" }
+        // One Bad period: the events up to the high alarm's first unsuppression (a next spike may follow).
+        let all = receiver.events
+        let end = try #require(all.firstIndex { $0.alarm == "oven-1/temp/high" && $0.transition == "unsuppressed" })
+        let events = Array(all[...end])
+        // (The tag's alarms: on a loaded machine a late poll may also raise the device's comm alarm.)
+        let activations = events.filter { $0.transition == "activated" && $0.alarm.hasPrefix("oven-1/temp/") }
         #expect(activations.map(\.alarm) == ["oven-1/temp/sensor"], "\(events.map { "\($0.alarm) \($0.transition)" })")
         // The suppression event tells what decided it: the Bad sample (status, value withheld),
         // not the last Good value.
@@ -188,7 +195,8 @@ import Testing
         let unsuppressed = events.first { $0.alarm == "oven-1/temp/high" && $0.transition == "unsuppressed" }
         #expect(unsuppressed?.sampleStatus == "Good")
         #expect(unsuppressed?.value == 50)
-        // The high alarm saw the garbage only as suppressed (visible in the history).
+        // Over the whole run, the high alarm saw the garbage only as suppressed.
+        #expect(!all.contains { $0.alarm == "oven-1/temp/high" && $0.transition == "activated" })
         let high = try await rig.history().filter { $0.alarm == "oven-1/temp/high" }.map(\.transition)
         #expect(high.first == "suppressed", "\(high)")
         #expect(!high.contains("activated"))
@@ -218,8 +226,8 @@ import Testing
               - name: press-1
                 host: 127.0.0.1
                 port: \(try Loopback.unusedPort())
-                timeout: 300ms
-                poll: 100ms
+                timeout: 200ms
+                poll: 250ms
                 tags:
             \(tags.joined(separator: "\n"))
             """
@@ -307,13 +315,16 @@ import Testing
                     && ($0["status"] as? [String: Any])?["state"] as? String == "active"
             }
         }
-        let cleared = try await rig.query(
-            """
-            SELECT o.state FROM hook_outbox o JOIN alarm_history h ON h.episode = o.episode
-            AND json_extract(CAST(h.event AS TEXT), '$.id') = o.event
-            WHERE o.hook = 'am' AND h.episode = '\(episode)' AND h.transition = 'cleared'
-            """)
-        #expect(cleared.map { $0["state"] as? String } == ["delivered"])
+        // The gateway marks the clear delivered once Alertmanager has answered.
+        try await eventually("the clear marked delivered") {
+            let cleared = try await rig.query(
+                """
+                SELECT o.state FROM hook_outbox o JOIN alarm_history h ON h.episode = o.episode
+                AND json_extract(CAST(h.event AS TEXT), '$.id') = o.event
+                WHERE o.hook = 'am' AND h.episode = '\(episode)' AND h.transition = 'cleared'
+                """)
+            return cleared.map { $0["state"] as? String } == ["delivered"]
+        }
         kiln.signal(SIGTERM)
         #expect(try await kiln.exited() == .exited(0), Comment(rawValue: kiln.stderr.text))
     }
@@ -419,6 +430,7 @@ import Testing
         #expect(events.filter { $0.alarm == "kiln/hook/ops" }.map(\.transition) == ["activated", "cleared"])
         // The event answered 500 and 410 came again with the same webhook-id.
         let first = try #require(receiver.deliveries.first).webhookID
-        #expect(receiver.deliveries.filter { $0.webhookID == first }.map(\.status) == [500, 410, 200])
+        let attempts = receiver.deliveries.filter { $0.webhookID == first }.map(\.status)
+        #expect(attempts.prefix(3) == [500, 410, 200], "\(attempts)")
     }
 }
