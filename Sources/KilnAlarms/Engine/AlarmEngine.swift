@@ -49,12 +49,21 @@ public final class AlarmEngine: @unchecked Sendable {
         var byPath: [String: Int] = [:]
         for (i, r) in records.enumerated() { byPath[r.path] = i }
         var changedService: [(Int, Bool)] = []
+        var removed: [AlarmEvent] = []
+        let start = now ?? (restored.map(\.updated).max() ?? 0)
         for old in restored {
             guard let i = byPath[old.path] else {
                 // The gateway's own alarms are raised at run time, not configured: kept.
                 if old.kind == .system {
                     byPath[old.path] = records.count
                     records.append(old)
+                } else if old.episode != nil {
+                    // An alarm the config no longer has leaves the file; its open episode is
+                    // closed for the hooks (out of service, cleared if it was notified), or
+                    // Alertmanager would keep it firing and a pager would stay open.
+                    var gone = old
+                    let context = TransitionContext(now: start, by: "config", note: "removed from the config")
+                    gone.setOutOfService(true, context: context, events: &removed)
                 }
                 continue
             }
@@ -73,7 +82,7 @@ public final class AlarmEngine: @unchecked Sendable {
         metrics.updateStates(records)
         // An alarm the config took out of service (`enabled: false`) or put back since the
         // last run: the transition is an event of the first commit.
-        let start = now ?? (records.map(\.updated).max() ?? 0)
+        events = removed
         for (i, out) in changedService {
             let context = TransitionContext(now: start, flood: flood, by: "config")
             self.records[i].outOfService = !out
