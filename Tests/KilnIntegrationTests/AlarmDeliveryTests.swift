@@ -400,7 +400,10 @@ import Testing
         defer { sim.stop() }
         let kiln = try rig.gateway()
         // 500 is retried; 410 disables the hook and raises the gateway's own alarm.
-        try await eventually("the hook disabled and its alarm raised") {
+        try await eventually(
+            "the hook disabled and its alarm raised",
+            detail: { "\(receiver.deliveries)\n\(kiln.stderr.text)" }
+        ) {
             let list = try await runKiln(["alarms", "list", rig.config, "--active"])
             return list.stdout.contains("kiln/hook/ops  active_unacknowledged")
         }
@@ -432,5 +435,82 @@ import Testing
         let first = try #require(receiver.deliveries.first).webhookID
         let attempts = receiver.deliveries.filter { $0.webhookID == first }.map(\.status)
         #expect(attempts.prefix(3) == [500, 410, 200], "\(attempts)")
+    }
+
+    // MARK: - An alarm removed from the config while firing is closed for every hook
+
+    @Test func anAlarmRemovedFromTheConfigWhileFiringIsClosedForTheHooks() async throws {
+        let rig = try AlarmRig()
+        defer { rig.cleanup() }
+        let am = try await AlertmanagerPeer(dir: rig.dir)
+        defer { am.stop() }
+        let hookPort = try Loopback.unusedPort()
+        let map = """
+            devices:
+              - name: oven-1
+                host: 127.0.0.1
+                port: \(try Loopback.unusedPort())
+                timeout: 300ms
+                poll: 100ms
+                tags:
+                  - name: temp
+                    register: holding
+                    address: 0
+                    type: float32
+                    simulate: { value: 90 }
+                    alarms:
+                      - { name: high, above: 50, severity: major }
+            """
+        let hooks =
+            AlarmRig.webhook(port: hookPort) + """
+
+                  - name: am
+                    kind: alertmanager
+                    url: http://127.0.0.1:\(am.port)
+                    timeout: 500ms
+                    resend: 1s
+                """
+        try rig.write(map: map, hooks: hooks)
+        let receiver = try await HookReceiver(port: hookPort, secret: rig.secret, log: rig.file("received.jsonl"))
+        defer { receiver.stop() }
+        let sim = try await rig.simulator()
+        defer { sim.stop() }
+        func firing(_ alarm: String) async throws -> Bool {
+            try await am.alerts().contains {
+                ($0["labels"] as? [String: String])?["alarm"] == alarm
+                    && ($0["status"] as? [String: Any])?["state"] as? String == "active"
+            }
+        }
+        let first = try rig.gateway()
+        var activated: Delivery?
+        try await eventually("the high alarm at the receiver and firing in Alertmanager") {
+            activated = receiver.events.first { $0.alarm == "oven-1/temp/high" && $0.transition == "activated" }
+            guard activated != nil else { return false }
+            return try await firing("oven-1/temp/high")
+        }
+        first.signal(SIGTERM)
+        #expect(try await first.exited() == .exited(0), Comment(rawValue: first.stderr.text))
+        let episode = try #require(activated).episode
+
+        // The plant engineer renames the alarm; the gateway starts again.
+        try map.replacingOccurrences(of: "name: high, above: 50", with: "name: hot, above: 60")
+            .write(toFile: rig.map, atomically: false, encoding: .utf8)
+        let second = try rig.gateway()
+        try await eventually("the removed alarm's episode closed at the receiver") {
+            receiver.events.contains { $0.episode == episode && $0.transition == "cleared" }
+        }
+        // Alertmanager no longer shows it firing: the gateway stopped re-sending it and set endsAt.
+        try await eventually("the removed alarm resolved in Alertmanager, the new one firing") {
+            let old = try await firing("oven-1/temp/high")
+            let new = try await firing("oven-1/temp/hot")
+            return !old && new
+        }
+        #expect(try await rig.count("SELECT count(*) FROM hook_alertmanager_firing WHERE episode = '\(episode)'") == 0)
+        second.signal(SIGTERM)
+        #expect(try await second.exited() == .exited(0), Comment(rawValue: second.stderr.text))
+        let closing = receiver.events.filter { $0.episode == episode }.map(\.transition)
+        #expect(closing == ["activated", "out_of_service", "cleared"], "\(closing)")
+        let list = try await runKiln(["alarms", "list", rig.config])
+        #expect(!list.stdout.contains("oven-1/temp/high"), "\(list.stdout)")
     }
 }

@@ -37,11 +37,12 @@ enum RigTool {
 /// Polls `condition` every 50 ms, off the cooperative pool's threads, until it holds; throws
 /// after `timeout` (generous: the suite shares two cores).
 func eventually(
-    _ what: String, timeout: Duration = .seconds(120), _ condition: () async throws -> Bool
+    _ what: String, timeout: Duration = .seconds(120), detail: () -> String = { "" },
+    _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout
     while try await !condition() {
-        if ContinuousClock.now > deadline { throw RigFailure("timed out waiting for \(what)") }
+        if ContinuousClock.now > deadline { throw RigFailure("timed out waiting for \(what)\n\(detail())") }
         try await Task.sleep(for: .milliseconds(50))
     }
 }
