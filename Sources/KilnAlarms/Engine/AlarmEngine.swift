@@ -49,12 +49,21 @@ public final class AlarmEngine: @unchecked Sendable {
         var byPath: [String: Int] = [:]
         for (i, r) in records.enumerated() { byPath[r.path] = i }
         var changedService: [(Int, Bool)] = []
+        var removed: [AlarmEvent] = []
+        let start = now ?? (restored.map(\.updated).max() ?? 0)
         for old in restored {
             guard let i = byPath[old.path] else {
                 // The gateway's own alarms are raised at run time, not configured: kept.
                 if old.kind == .system {
                     byPath[old.path] = records.count
                     records.append(old)
+                } else if old.episode != nil {
+                    // An alarm the config no longer has leaves the file; its open episode is
+                    // closed for the hooks (out of service, cleared if it was notified), or
+                    // Alertmanager would keep it firing and a pager would stay open.
+                    var gone = old
+                    let context = TransitionContext(now: start, by: "config", note: "removed from the config")
+                    gone.setOutOfService(true, context: context, events: &removed)
                 }
                 continue
             }
@@ -73,7 +82,7 @@ public final class AlarmEngine: @unchecked Sendable {
         metrics.updateStates(records)
         // An alarm the config took out of service (`enabled: false`) or put back since the
         // last run: the transition is an event of the first commit.
-        let start = now ?? (records.map(\.updated).max() ?? 0)
+        events = removed
         for (i, out) in changedService {
             let context = TransitionContext(now: start, flood: flood, by: "config")
             self.records[i].outOfService = !out
@@ -110,7 +119,8 @@ public final class AlarmEngine: @unchecked Sendable {
             if commBad[d] != evidence.bad {
                 commBad[d] = evidence.bad
                 for slot in index.slots(ofDevice: d) {
-                    updateSuppression(slot: slot, now: now, sampleTime: evidence.time)
+                    updateSuppression(
+                        slot: slot, now: now, sampleTime: evidence.time, status: evidence.status, value: nil)
                 }
             }
         }
@@ -130,7 +140,9 @@ public final class AlarmEngine: @unchecked Sendable {
                 }
                 if sensorBad[slot] != bad {
                     sensorBad[slot] = bad
-                    updateSuppression(slot: slot, now: now, sampleTime: s.timestamp)
+                    updateSuppression(
+                        slot: slot, now: now, sampleTime: s.timestamp, status: s.status,
+                        value: bad ? nil : s.value?.number)
                 }
             }
             guard !catalog.processAlarms[slot].isEmpty else { continue }
@@ -177,10 +189,16 @@ public final class AlarmEngine: @unchecked Sendable {
         }
     }
 
-    private func updateSuppression(slot: Int, now: Int64, sampleTime: Int64?) {
+    /// Suppresses or unsuppresses the slot's process alarms after its sensor or device changed.
+    /// The event tells the sample that decided it (`status`, and `value`: nil for a withheld
+    /// one, or for a device that came back, whose own sample of the tag comes next), not the
+    /// alarm's last Good value.
+    private func updateSuppression(slot: Int, now: Int64, sampleTime: Int64?, status: StatusCode, value: Double?) {
         let d = index.location(ofSlot: slot).device
         let on = sensorBad[slot] || commBad[d]
         for i in catalog.processAlarms[slot] where records[i].suppressed != on {
+            records[i].status = status.name
+            if on || value != nil { records[i].value = value }
             let context = TransitionContext(now: now, sampleTime: sampleTime, flood: flood)
             step(i) { r, e in r.setSuppressed(on, context: context, events: &e) }
         }
