@@ -194,7 +194,8 @@ extension ConfigReader {
         if let nodes = list(fields, "transitions") {
             if nodes.isEmpty, let node = fields["transitions"] {
                 error(
-                    "'transitions' lists none, so the hook would take nothing; leave it out to take every one", at: node
+                    "'transitions' lists none, so the hook would take nothing; leave it out to take every one "
+                        + "but suppressed and unsuppressed", at: node
                 )
             }
             var transitions: Set<AlarmTransition> = []

@@ -57,7 +57,19 @@ import Testing
         var test = Self.event(.test, severity: .info)
         test.id = "evt_test_1"
         #expect(try writer.enqueue(test, onlyHook: "critical") == 1)
-        let rows = try db.prepare("SELECT hook, event FROM hook_outbox ORDER BY id")
+        // Suppression is visible, not notified: only a hook that names it is sent it.
+        var suppressed = Self.event(.suppressed)
+        suppressed.id = "evt_ep3_1"
+        #expect(try writer.enqueue(suppressed) == 0)
+        let loud = try OutboxWriter(
+            connection: db,
+            hooks: [
+                HookConfig(
+                    name: "audit", kind: .exec, command: ["/bin/true"],
+                    filter: HookFilter(transitions: [.suppressed, .unsuppressed]))
+            ])
+        #expect(try loud.enqueue(suppressed) == 1)
+        let rows = try db.prepare("SELECT hook, event FROM hook_outbox WHERE hook != 'audit' ORDER BY id")
         var seen: [String] = []
         while try rows.step() { seen.append("\(rows.string(0) ?? "")/\(rows.string(1) ?? "")") }
         #expect(

@@ -10,6 +10,9 @@ import Testing
 /// receiver (tools/testpeers/hook_receiver.py) or a real Alertmanager. State is read from the
 /// SQLite file by the sqlite3 CLI on a read-only connection.
 @Suite struct AlarmDeliveryTests {
+    /// A hook filter that also takes suppression, which a hook without `transitions:` is not
+    /// sent (visible, not notified): the tests that look at suppression ask for it.
+    static let withSuppression = ["activated", "cleared", "acknowledged", "suppressed", "unsuppressed"]
     /// A device whose `temp` crosses 50 every `period`: its `high` alarm fires and clears.
     static func togglingMap(port: Int, period: String) -> String {
         """
@@ -164,7 +167,7 @@ import Testing
                     alarms:
                       - { name: high, above: 85, severity: major }
             """
-        try rig.write(map: map, hooks: AlarmRig.webhook(port: hookPort))
+        try rig.write(map: map, hooks: AlarmRig.webhook(port: hookPort, transitions: Self.withSuppression))
         let receiver = try await HookReceiver(port: hookPort, secret: rig.secret, log: rig.file("received.jsonl"))
         defer { receiver.stop() }
         let sim = try await rig.simulator()
@@ -231,7 +234,7 @@ import Testing
                 tags:
             \(tags.joined(separator: "\n"))
             """
-        try rig.write(map: map, hooks: AlarmRig.webhook(port: hookPort))
+        try rig.write(map: map, hooks: AlarmRig.webhook(port: hookPort, transitions: Self.withSuppression))
         let receiver = try await HookReceiver(port: hookPort, secret: rig.secret, log: rig.file("received.jsonl"))
         defer { receiver.stop() }
         var sim = try await rig.simulator()

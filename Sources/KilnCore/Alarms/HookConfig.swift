@@ -51,8 +51,13 @@ public struct HookFilter: Sendable, Hashable {
     /// Globs (fnmatch) on the tag name; empty takes every tag. A device's `comm` alarm has no tag:
     /// a hook with tag globs does not take it.
     public var tags: [String]
-    /// The transitions taken; nil takes every one.
+    /// The transitions taken; nil takes every one but ``quietByDefault``.
     public var transitions: Set<AlarmTransition>?
+
+    /// What a hook without `transitions:` is not sent: suppression by design is visible (in
+    /// `kiln alarms list` and the history) but not notified (ISA-18.2); a hook that wants those
+    /// events names them.
+    public static let quietByDefault: Set<AlarmTransition> = [.suppressed, .unsuppressed]
 
     public init(
         minSeverity: AlarmSeverity = .info, devices: [String] = [], tags: [String] = [],
@@ -69,7 +74,11 @@ public struct HookFilter: Sendable, Hashable {
     public func admits(severity: AlarmSeverity, device: String?, tag: String?, transition: AlarmTransition) -> Bool {
         if transition == .test { return true }
         guard severity >= minSeverity else { return false }
-        if let transitions, !transitions.contains(transition) { return false }
+        if let transitions {
+            guard transitions.contains(transition) else { return false }
+        } else if HookFilter.quietByDefault.contains(transition) {
+            return false
+        }
         if !devices.isEmpty {
             guard let device, devices.contains(where: { HookFilter.glob($0, matches: device) }) else { return false }
         }

@@ -140,14 +140,18 @@ final class AlarmRig: Sendable {
     }
 
     /// A webhook hook to the receiver on `port`, signed with the rig's secret.
-    static func webhook(port: Int, timeout: String = "2s") -> String {
-        """
-          - name: ops
-            kind: webhook
-            url: http://127.0.0.1:\(port)/kiln
-            secret_file: hook.secret
-            timeout: \(timeout)
-        """
+    /// `transitions`: the hook's filter, when the test wants more than the default (which leaves
+    /// out suppression: visible, not notified).
+    static func webhook(port: Int, timeout: String = "2s", transitions: [String]? = nil) -> String {
+        var hook = """
+              - name: ops
+                kind: webhook
+                url: http://127.0.0.1:\(port)/kiln
+                secret_file: hook.secret
+                timeout: \(timeout)
+            """
+        if let transitions { hook += "\n    transitions: [\(transitions.joined(separator: ", "))]" }
+        return hook
     }
 
     /// `kiln simulate` serving the map, once it listens.
