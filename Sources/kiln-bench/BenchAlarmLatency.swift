@@ -38,6 +38,9 @@ struct BenchAlarmLatency: AsyncParsableCommand {
     @Option(help: "Milliseconds between the bare POSTs of the reference (0: none).")
     var bareEvery: Int = 20
 
+    @Option(help: "Write the time (µs) of each ring of the outbox doorbell (a commit that queued events) here.")
+    var rings: String?
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -81,8 +84,29 @@ struct BenchAlarmLatency: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let bare = Task { await Self.bare(url: url, key: key, every: bareEvery, from: from, until: until) }
+        // The engine's commits as the senders see them: woken by the same doorbell.
+        let doorbell = gateway.alarms?.doorbell
+        let watch = Task {
+            var times: [Int64] = []
+            guard let doorbell, rings != nil else { return times }
+            while WallClock.epochMicroseconds() < until + 1_000_000 {
+                let seen = doorbell.generation
+                await doorbell.wait(after: seen, timeout: .milliseconds(200))
+                if doorbell.generation != seen { times.append(WallClock.epochMicroseconds()) }
+            }
+            return times
+        }
         let outcome = await gateway.run(for: .seconds(warmup + seconds))
         let (sent, failed) = await bare.value
+        let rang = await watch.value
+        if let rings {
+            guard let f = fopen(rings, "w") else {
+                printError("alarm-latency: cannot write \(rings)")
+                throw ExitCode(1)
+            }
+            for t in rang { fputs("\(t)\n", f) }
+            fclose(f)
+        }
         guard outcome == .stopped else {
             printError("alarm-latency: gateway: \(outcome)")
             throw ExitCode(1)

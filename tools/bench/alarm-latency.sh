@@ -114,12 +114,13 @@ for r in $(seq "$runs"); do
         exec 3>"$out/alarm-latency-sink.in"
         for _ in $(seq 100); do grep -q READY "$out/alarm-latency-sink.out" && break; sleep 0.05; done
         grep -q READY "$out/alarm-latency-sink.out" || { echo "alarm-latency.sh: the receiver did not start" >&2; exit 1; }
-        "$bin/kiln-bench" alarm-latency "$out/gw-alarm-$scenario.yaml" --seconds "$seconds" >"$out/alarm-latency-driver.txt"
+        "$bin/kiln-bench" alarm-latency "$out/gw-alarm-$scenario.yaml" --seconds "$seconds" \
+            --rings "$out/alarm-latency-rings.txt" >"$out/alarm-latency-driver.txt"
         exec 3>&-
         wait "$sink"
         load=$(cut -d' ' -f1-3 /proc/loadavg)
-        python3 - "$scenario" "$out/alarm-latency-driver.txt" "$out/alarm-latency-sink.log" "$load" <<'PY' | tee -a "$results" >&2
-import math, sys
+        python3 - "$scenario" "$out/alarm-latency-driver.txt" "$out/alarm-latency-sink.log" "$load" "$out/alarm-latency-rings.txt" <<'PY' | tee -a "$results" >&2
+import bisect, math, sys
 from datetime import datetime
 scenario, driver, log, load = sys.argv[1:5]
 fields = {}
@@ -133,7 +134,8 @@ lo, hi = int(fields["window_from_us"]), int(fields["window_until_us"])
 def micros(text):
     d = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return int(d.timestamp()) * 1_000_000 + d.microsecond
-hook, bare = [], []
+rings = sorted(int(x) for x in open(sys.argv[5]))
+hook, bare, commit, send = [], [], [], []
 for line in open(log):
     arrival, ident, sample = line.split()
     if sample == "-":
@@ -142,12 +144,20 @@ for line in open(log):
     if not lo <= t < hi:
         continue
     (bare if ident.startswith("evt_bare_") else hook).append(int(arrival) - t)
+    if not ident.startswith("evt_bare_"):
+        # Approximate split: the first doorbell ring after the sample is taken as its commit.
+        k = bisect.bisect_left(rings, t)
+        if k < len(rings) and rings[k] <= int(arrival):
+            commit.append(rings[k] - t)
+            send.append(int(arrival) - rings[k])
 def summary(name, xs):
     xs = sorted(xs)
     pct = lambda p: xs[min(len(xs) - 1, max(0, math.ceil(p * len(xs)) - 1))] if xs else -1
     return f"{scenario} {name} samples {len(xs)} p50_us {pct(0.5)} p99_us {pct(0.99)} max_us {xs[-1] if xs else -1}"
 print(summary("webhook", hook))
 print(summary("bare-post", bare))
+print(summary("split-to-ring", commit))
+print(summary("split-ring-to-arrival", send))
 print(f"{scenario} loadavg {load.replace(' ', '/')}")
 PY
     done
