@@ -1,4 +1,9 @@
 import CSQLite
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Process-wide SQLite settings.
 public enum SQLiteLibrary {
@@ -90,5 +95,51 @@ public final class Connection: @unchecked Sendable {
     func error(_ rc: Int32, _ context: String) -> SQLiteError {
         SQLiteError(
             code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), context: context)
+    }
+}
+
+// MARK: - Writers in a hurry
+
+/// When a connection of ``Connection/waitForLocksUrgently(timeout:)`` last found the file's
+/// write lock taken (monotonic ns); 0 when none ever did.
+private let urgentWaiterPolled = Atomic<Int64>(0)
+
+private func monotonicNanoseconds() -> Int64 {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
+}
+
+extension Connection {
+    /// Waits for a lock another connection holds by polling every 100 µs, for at most `timeout`,
+    /// instead of SQLite's busy_timeout (which sleeps 1, 2, 5 … 25, 50, 100 ms between tries, so
+    /// a writer can find the lock free tens of milliseconds after it was released); and tells
+    /// writers of long transactions that it waits (``yieldToUrgentWriters(atMost:)``). For the
+    /// alarm engine's and the hooks' connections, whose commits are on the sample → webhook path.
+    /// Replaces any `PRAGMA busy_timeout` set before (a later one replaces this).
+    public func waitForLocksUrgently(timeout: Duration = .seconds(5)) {
+        let tries = max(1, Int(timeout / .microseconds(100)))
+        sqlite3_busy_handler(
+            handle,
+            { limit, count in
+                guard Int(count) < Int(bitPattern: limit) else { return 0 }
+                urgentWaiterPolled.store(monotonicNanoseconds(), ordering: .relaxed)
+                usleep(100)
+                return 1
+            }, UnsafeMutableRawPointer(bitPattern: tries))
+    }
+
+    /// Between the parts of a long write (the historian's flush), waits while a connection of
+    /// ``waitForLocksUrgently(timeout:)`` is waiting for the lock (it polled within the last
+    /// 2 ms), for at most `atMost`: that writer takes the lock in the gap instead of after the
+    /// whole flush. Returns at once when none waits.
+    public static func yieldToUrgentWriters(atMost: Duration = .milliseconds(20)) {
+        let start = monotonicNanoseconds()
+        let limit = atMost.components.seconds * 1_000_000_000 + atMost.components.attoseconds / 1_000_000_000
+        while true {
+            let now = monotonicNanoseconds()
+            guard now - urgentWaiterPolled.load(ordering: .relaxed) < 2_000_000, now - start < limit else { return }
+            usleep(200)
+        }
     }
 }

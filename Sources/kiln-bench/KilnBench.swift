@@ -9,7 +9,7 @@ struct KilnBench: AsyncParsableCommand {
         abstract: "Benchmark drivers for tools/bench (not part of the kiln product).",
         subcommands: [
             BenchPoll.self, BenchConditioning.self, BenchHistorian.self, PipelineBench.self, BenchAlarms.self,
-            BenchHooks.self,
+            BenchHooks.self, BenchAlarmLatency.self,
         ]
     )
 }

@@ -45,7 +45,7 @@ struct ProductBoundaryTests {
         let help = child.stdout.text
         #expect(
             Self.subcommands(inHelp: help) == [
-                "poll", "conditioning", "historian", "pipeline", "alarms", "hooks-throughput",
+                "poll", "conditioning", "historian", "pipeline", "alarms", "hooks-throughput", "alarm-latency",
             ], "\(help)")
     }
 

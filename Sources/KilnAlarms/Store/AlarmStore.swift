@@ -24,6 +24,9 @@ public final class AlarmStore: @unchecked Sendable {
             try connection.execute(
                 "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
                 context: "configuring \(path)")
+            // Its commits are on the sample → webhook path: not held back by SQLite's back-off
+            // behind the historian's flush.
+            connection.waitForLocksUrgently()
             do {
                 try AlarmSchema.migrator().migrate(connection)
             } catch {
