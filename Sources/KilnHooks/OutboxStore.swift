@@ -66,6 +66,8 @@ public final class OutboxStore: @unchecked Sendable {
         try connection.execute("PRAGMA busy_timeout = 5000")
         try connection.execute("PRAGMA journal_mode = WAL")
         try connection.execute("PRAGMA synchronous = NORMAL")
+        // Never the connection that checkpoints the WAL (see AlarmStore): the historian's does.
+        try connection.execute("PRAGMA wal_autocheckpoint = 0")
         // Marking rows delivered precedes the next delivery: not held back by SQLite's back-off.
         connection.waitForLocksUrgently()
         do {

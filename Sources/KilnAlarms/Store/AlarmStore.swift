@@ -22,10 +22,14 @@ public final class AlarmStore: @unchecked Sendable {
             let connection = try Connection(path: path, create: create)
             self.connection = connection
             try connection.execute(
-                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
+                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                    + "PRAGMA wal_autocheckpoint = 0",
                 context: "configuring \(path)")
             // Its commits are on the sample → webhook path: not held back by SQLite's back-off
-            // behind the historian's flush.
+            // behind the historian's flush, and never the one that checkpoints the WAL (with the
+            // default wal_autocheckpoint, the commit that finds the historian's WAL past 1,000
+            // pages copies it into the file first: tens of ms under ingest). The historian's
+            // checkpointer does that off this path; SQLite checkpoints at the last close anyway.
             connection.waitForLocksUrgently()
             do {
                 try AlarmSchema.migrator().migrate(connection)
