@@ -11,18 +11,7 @@ import Testing
     static let high = "boiler-1/supply_temp/high"
 
     /// The `kiln` executable built with the tests.
-    static func kilnBinary() throws -> String {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        var candidates: [String] = []
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("kiln").path)
-        }
-        candidates.append(url.path + "/.build/debug/kiln")
-        return try #require(
-            candidates.first { FileManager.default.isExecutableFile(atPath: $0) },
-            "no built kiln executable (looked in \(candidates))")
-    }
+    static func kilnBinary() throws -> String { try builtBinary("kiln") }
 
     static func kiln(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
         let dir = TempDir("kiln-cli")

@@ -42,18 +42,7 @@ func device(_ name: String, port: Int = 1, tags: [TagConfig]) -> DeviceConfig {
 }
 
 /// The `kiln` executable built with the tests.
-func kilnBinary() throws -> String {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    var candidates: [String] = []
-    if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-        candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("kiln").path)
-    }
-    candidates.append(url.path + "/.build/debug/kiln")
-    return try #require(
-        candidates.first { FileManager.default.isExecutableFile(atPath: $0) },
-        "no built kiln executable (looked in \(candidates))")
-}
+func kilnBinary() throws -> String { try builtBinary("kiln") }
 
 /// The absolute path of a tool on PATH, or nil.
 func which(_ tool: String) -> String? {

@@ -56,17 +56,6 @@ func kilnBinary() throws -> String { try builtBinary("kiln") }
 /// The `kiln-bench` binary (the benchmark drivers, outside the product) built beside the test bundle.
 func kilnBenchBinary() throws -> String { try builtBinary("kiln-bench") }
 
-private func builtBinary(_ name: String) throws -> String {
-    let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent(name).path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    throw HistorianError("the \(name) binary was not found near \(exe): run swift build first")
-}
-
 let quietLogger: Logger = {
     var logger = Logger(label: "kiln.test")
     logger.logLevel = .critical

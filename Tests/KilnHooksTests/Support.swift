@@ -22,17 +22,7 @@ enum Repository {
     static let receiver = root + "/tools/testpeers/hook_receiver.py"
 
     /// The `kiln` executable built with the tests.
-    static func kiln() throws -> String {
-        var candidates: [String] = []
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("kiln").path)
-        }
-        candidates.append(root + "/.build/debug/kiln")
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw Failure("no built kiln executable in \(candidates)")
-        }
-        return found
-    }
+    static func kiln() throws -> String { try builtBinary("kiln") }
 }
 
 struct Failure: Error, CustomStringConvertible {
