@@ -231,7 +231,7 @@ let package = Package(
             dependencies: [
                 "KilnCore", "KilnConfig", "KilnModbus", "KilnSimulator", "KilnPoller", "KilnHistorian", "kiln",
                 "kiln-bench", "KilnMetrics",
-                "CAllocationCounter",
+                "CAllocationCounter", "KilnTestSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),

@@ -7,20 +7,30 @@ public struct PortError: Error, CustomStringConvertible {
     public var description: String { "cannot bind a loopback port" }
 }
 
-/// A loopback TCP port nobody listens on right now.
+/// A loopback TCP port nobody listens on right now, below Linux's ephemeral range
+/// (32768–60999): a port from that range can be taken between this call and the test's own
+/// `listen` by the local end of any outgoing connection (a test's HTTP client, a poller), and a
+/// parallel test then fails with "Address already in use". Random, bind-checked, so two tests
+/// seldom draw the same one.
 public func freePort() throws -> Int {
+    for _ in 0..<500 {
+        let port = Int.random(in: 20_000..<32_768)
+        if canBind(port) { return port }
+    }
+    throw PortError()
+}
+
+private func canBind(_ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
+    address.sin_port = UInt16(port).bigEndian
+    return withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
         }
     }
-    guard bound else { throw PortError() }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -1,3 +1,4 @@
+import KilnTestSupport
 import Synchronization
 
 #if canImport(Glibc)
@@ -60,14 +61,9 @@ enum Loopback {
         return fd
     }
 
-    /// A port nobody listens on right now: bound, then released. Connecting to it is refused
-    /// (the kernel picks ports from its ephemeral range and does not hand this one out again
-    /// at once).
-    static func unusedPort() throws -> Int {
-        let (fd, port) = try bindAnyPort()
-        close(fd)
-        return port
-    }
+    /// A port nobody listens on right now, outside the ephemeral range (see `freePort`):
+    /// connecting to it is refused, and no outgoing connection takes it before a test listens.
+    static func unusedPort() throws -> Int { try freePort() }
 }
 
 /// A listening socket that never accepts: connecting succeeds (the kernel completes the
