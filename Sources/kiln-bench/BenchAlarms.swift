@@ -97,7 +97,7 @@ struct BenchAlarms: AsyncParsableCommand {
             while runner.doorbell.generation == before { usleep(20) }
             latencies.append(WallClock.epochMicroseconds() - stamp)
         }
-        print(Self.line("engine latency", latencies))
+        print(PipelineBench.line("engine latency", latencies))
         flushOutput()
         // Throughput: every alarm flips in each round's batch, from all of them below the limit.
         let db = try Connection(path: path)
@@ -189,7 +189,7 @@ struct BenchAlarms: AsyncParsableCommand {
             try db.execute("COMMIT")
             latencies.append(WallClock.epochMicroseconds() - stamp)
         }
-        print(Self.line("sqlite-floor latency", latencies))
+        print(PipelineBench.line("sqlite-floor latency", latencies))
         flushOutput()
         let total = self.config.1 * 20
         let began = WallClock.epochMicroseconds()
@@ -201,13 +201,5 @@ struct BenchAlarms: AsyncParsableCommand {
         let seconds = Double(WallClock.epochMicroseconds() - began) / 1e6
         print("sqlite-floor throughput events \(rounds * total) events_per_s \(Int(Double(rounds * total) / seconds))")
         flushOutput()
-    }
-
-    static func line(_ name: String, _ latencies: [Int64]) -> String {
-        let sorted = latencies.sorted()
-        func pct(_ p: Double) -> Int64 {
-            sorted.isEmpty ? -1 : sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)]
-        }
-        return "\(name) samples \(sorted.count) p50_us \(pct(0.5)) p99_us \(pct(0.99)) max_us \(sorted.last ?? -1)"
     }
 }
