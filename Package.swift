@@ -126,6 +126,17 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
+        // Remediation over SSH: rules that act when an alarm persists, the durable queue and the
+        // hash-chained audit log in the gateway's SQLite file, and the OpenSSH client transport.
+        .target(
+            name: "KilnRemediation",
+            dependencies: [
+                "KilnCore", "KilnAlarms", "KilnSQLite", "KilnCrypto",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
         // Test only: counts the calling thread's malloc calls, to prove a hot path allocates nothing.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Test only: temporary folders and free loopback ports, for every test target that needs them.
@@ -156,7 +167,7 @@ let package = Package(
             name: "kiln",
             dependencies: [
                 "KilnCommandLine", "KilnCore", "KilnConfig", "KilnModbus", "KilnSimulator", "KilnPoller", "KilnSignal",
-                "KilnHistorian", "KilnAlarms", "KilnHooks", "KilnCrypto", "KilnSQLite",
+                "KilnHistorian", "KilnAlarms", "KilnHooks", "KilnCrypto", "KilnSQLite", "KilnRemediation",
                 "KilnGateway", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -218,6 +229,12 @@ let package = Package(
             name: "KilnHooksTests",
             dependencies: [
                 "KilnHooks", "KilnAlarms", "KilnCore", "KilnSQLite", "KilnCrypto", "kiln", "KilnTestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "KilnRemediationTests",
+            dependencies: [
+                "KilnRemediation", "KilnAlarms", "KilnCore", "KilnSQLite", "KilnCrypto", "kiln", "KilnTestSupport",
             ]
         ),
         .testTarget(name: "KilnSQLiteTests", dependencies: ["KilnSQLite", "KilnTestSupport"]),

@@ -75,12 +75,14 @@ public struct GatewayConfig: Sendable, Hashable {
     public var alarms: AlarmSettings
     /// `hooks:`: where alarm transitions are delivered, each with its own outbox.
     public var hooks: [HookConfig]
+    /// `remediation:`: commands run over SSH when an alarm persists; nil without the block.
+    public var remediation: RemediationConfig?
     public var devices: [DeviceConfig]
 
     public init(
         path: String, realtime: RealtimeConfig = RealtimeConfig(), historian: HistorianConfig? = nil,
         shutdownTimeout: Duration = .seconds(10), alarms: AlarmSettings = AlarmSettings(), hooks: [HookConfig] = [],
-        devices: [DeviceConfig]
+        remediation: RemediationConfig? = nil, devices: [DeviceConfig]
     ) {
         self.path = path
         self.realtime = realtime
@@ -88,6 +90,7 @@ public struct GatewayConfig: Sendable, Hashable {
         self.shutdownTimeout = shutdownTimeout
         self.alarms = alarms
         self.hooks = hooks
+        self.remediation = remediation
         self.devices = devices
     }
 }

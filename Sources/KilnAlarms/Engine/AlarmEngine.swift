@@ -264,6 +264,29 @@ public final class AlarmEngine: @unchecked Sendable {
         step(i) { r, e in r.observe(condition: active, at: now, context: context, events: &e) }
     }
 
+    /// An `escalation` event for `path` (remediation's fix did not work): sent to the hooks as
+    /// part of `episode`, the alarm's state unchanged. An episode that has ended still gets its
+    /// event, under its own id. Returns false for an unknown alarm.
+    @discardableResult
+    public func escalate(path: String, episode: String, message: String, now: Int64) -> Bool {
+        guard let i = byPath[path] else { return false }
+        let context = TransitionContext(now: now, sampleTime: nil, flood: flood, by: "remediation", note: message)
+        if records[i].episode == episode {
+            step(i) { r, e in r.emit(.escalation, context: context, events: &e) }
+        } else {
+            var r = records[i]
+            r.episode = episode
+            r.seq = 0
+            var new: [AlarmEvent] = []
+            r.emit(.escalation, context: context, events: &new)
+            for var e in new {
+                e.id = "evt_\(episode)_escalation_\(now)"
+                events.append(e)
+            }
+        }
+        return true
+    }
+
     // MARK: Operators
 
     /// Applies an operator's command (its target resolved by ``resolve(_:)``).

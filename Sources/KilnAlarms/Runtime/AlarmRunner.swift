@@ -34,6 +34,7 @@ public final class AlarmRunner: Sendable {
     private let jobs = Mutex<[@Sendable (AlarmEngine, Int64) -> @Sendable () -> Void]>([])
     private let inbox = Mutex<[(AlarmCommand, @Sendable (Result<[AlarmEvent], AlarmCommandError>) -> Void)]>([])
     private let snapshot: Mutex<[AlarmRecord]>
+    private let observers = Mutex<[@Sendable ([AlarmEvent]) -> Void]>([])
     private let thread = Mutex<pthread_t?>(nil)
     private let clock: any EpochClock
     private let options: Options
@@ -122,6 +123,27 @@ public final class AlarmRunner: Sendable {
             }
             queue.wake()
         }
+    }
+
+    /// Raises an `escalation` event for an alarm's episode (remediation's fix did not work) on
+    /// the engine's thread; returns once committed (false for an unknown alarm).
+    public func escalate(alarm: String, episode: String, message: String) async -> Bool {
+        await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            jobs.withLock {
+                $0.append { engine, now in
+                    let known = engine.escalate(path: alarm, episode: episode, message: message, now: now)
+                    return { c.resume(returning: known) }
+                }
+            }
+            queue.wake()
+        }
+    }
+
+    /// Adds an observer of every event, called on the engine's thread right after the events
+    /// are committed (so what it sees is in the file), in order. It must return quickly: hand
+    /// the events to another thread.
+    public func observe(_ observer: @escaping @Sendable ([AlarmEvent]) -> Void) {
+        observers.withLock { $0.append(observer) }
     }
 
     /// Commits that failed (their writes are retried with the next one).
@@ -231,12 +253,14 @@ public final class AlarmRunner: Sendable {
                 let events = unwritten.events + output.events
                 let commands = unwritten.commands + commandsDone
                 var queued = 0
+                var committed = store == nil ? events : []
                 if let store {
                     do {
                         queued = try store.commit(
                             changed: changed.values.sorted { $0.path < $1.path }, events: events, commands: commands,
                             now: now)
                         unwritten = ([:], [], [])
+                        committed = events
                     } catch {
                         failures.add(1, ordering: .relaxed)
                         unwritten = (changed, events, commands)
@@ -250,6 +274,9 @@ public final class AlarmRunner: Sendable {
                 snapshotStale = true
                 if queued > 0 { doorbell.ring() }
                 for e in output.events { log(e) }
+                if !committed.isEmpty {
+                    for observer in observers.withLock({ $0 }) { observer(committed) }
+                }
             }
             if snapshotStale, !replies.isEmpty || !afterCommit.isEmpty || wall == lastTick || closed {
                 snapshot.withLock { $0 = engine.records }
