@@ -12,7 +12,7 @@ extension KilnCommand.Alarms {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List every alarm and its state.")
 
-        @OptionGroup var file: AlarmFileOptions
+        @OptionGroup var file: GatewayFileOptions
 
         @Flag(name: .long, help: "Only alarms not in the normal state.")
         var active = false
@@ -39,7 +39,7 @@ extension KilnCommand.Alarms {
         @Argument(help: "An alarm path or an episode id.")
         var id: String
 
-        @OptionGroup var file: AlarmFileOptions
+        @OptionGroup var file: GatewayFileOptions
 
         @Option(name: .long, help: "A note kept with the acknowledgement.")
         var note: String?
@@ -56,7 +56,7 @@ extension KilnCommand.Alarms {
         @Argument(help: "An alarm path or an episode id.")
         var id: String
 
-        @OptionGroup var file: AlarmFileOptions
+        @OptionGroup var file: GatewayFileOptions
 
         @Option(name: .customLong("for"), help: "How long (at most alarms.max_shelve, 24h by default), e.g. 2h.")
         var duration: DurationArgument?
@@ -77,7 +77,7 @@ extension KilnCommand.Alarms {
         @Argument(help: "An alarm path or an episode id.")
         var id: String
 
-        @OptionGroup var file: AlarmFileOptions
+        @OptionGroup var file: GatewayFileOptions
 
         func run() async throws {
             try AlarmCommandRunner.run(AlarmCommand(action: .unshelve, target: id, by: operatorName()), file)
@@ -87,7 +87,7 @@ extension KilnCommand.Alarms {
     struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show alarm transitions, oldest first.")
 
-        @OptionGroup var file: AlarmFileOptions
+        @OptionGroup var file: GatewayFileOptions
 
         @Option(
             name: .long, parsing: .unconditional,
@@ -138,7 +138,7 @@ enum AlarmCommandRunner {
     /// How long to wait for a running engine's result.
     static let wait: Int64 = 5_000_000
 
-    static func run(_ command: AlarmCommand, _ file: AlarmFileOptions) throws {
+    static func run(_ command: AlarmCommand, _ file: GatewayFileOptions) throws {
         let (store, settings) = try file.open()
         do {
             // Refuse unknown ids and over-long shelves here, with the same words the engine uses.

@@ -27,20 +27,19 @@ extension KilnCommand {
     }
 }
 
-/// Where the alarm state lives: a gateway config (its historian file, its hooks and alarm
-/// settings) or `--db PATH`.
-struct AlarmFileOptions: ParsableArguments {
-    @Argument(help: "A gateway config whose historian file holds the alarms (or give --db).")
+/// Where a gateway's state lives (its alarms, its remediation queue): a gateway config (its
+/// historian file, its hooks and settings) or `--db PATH`.
+struct GatewayFileOptions: ParsableArguments {
+    @Argument(help: "A gateway config whose historian file holds the state (or give --db).")
     var config: String?
 
     @Option(name: .long, help: "The gateway's SQLite file.")
     var db: String?
 
-    /// The store, the settings and whether the hooks are known; exits 1 with a clear message.
-    func open() throws -> (store: AlarmStore, settings: AlarmSettings) {
+    /// The file and, when one was given, the loaded config; exits 1 with a clear message.
+    func resolve() throws -> (path: String, config: GatewayConfig?) {
         var path = db
-        var settings = AlarmSettings()
-        var hooks: [HookConfig]?
+        var loaded: GatewayConfig?
         if let config {
             guard db == nil else {
                 printError("error: give a gateway config or --db, not both")
@@ -49,12 +48,11 @@ struct AlarmFileOptions: ParsableArguments {
             let c = try loadConfiguration(config)
             guard let historian = c.historian else {
                 printError(
-                    "error: \(config) has no historian: without one the alarm state lives in the gateway's memory only")
+                    "error: \(config) has no historian: without one the gateway's state lives in its memory only")
                 throw ExitCode(1)
             }
             path = historian.path
-            settings = c.alarms
-            hooks = c.hooks
+            loaded = c
         }
         guard let path else {
             printError("error: give a gateway config or --db PATH")
@@ -64,8 +62,14 @@ struct AlarmFileOptions: ParsableArguments {
             printError("error: \(path): no such file (has the gateway run with this historian?)")
             throw ExitCode(1)
         }
+        return (path, loaded)
+    }
+
+    /// The alarm store, the settings and whether the hooks are known; exits 1 with a clear message.
+    func open() throws -> (store: AlarmStore, settings: AlarmSettings) {
+        let (path, config) = try resolve()
         do {
-            return (try AlarmStore(path: path, hooks: hooks, create: false), settings)
+            return (try AlarmStore(path: path, hooks: config?.hooks, create: false), config?.alarms ?? AlarmSettings())
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)

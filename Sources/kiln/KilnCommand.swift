@@ -8,7 +8,7 @@ struct KilnCommand: AsyncParsableCommand {
         abstract: "A real-time Modbus/TCP gateway for plant equipment.",
         subcommands: [
             Check.self, Read.self, Probe.self, Simulate.self, Run.self, Tune.self, Replay.self, Export.self,
-            Alarms.self, Hooks.self,
+            Alarms.self, Hooks.self, Remediation.self,
         ]
     )
 

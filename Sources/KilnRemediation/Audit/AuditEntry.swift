@@ -94,13 +94,13 @@ public struct AuditEntry: Sendable, Hashable {
     }
 
     /// An argv as the table stores it: a JSON array of strings.
-    static func json(_ argv: [String]) -> String {
+    public static func json(_ argv: [String]) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: argv, options: [.withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 
     /// The argv of a stored JSON array (nil for anything else).
-    static func argv(json: String) -> [String]? {
+    public static func argv(json: String) -> [String]? {
         (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String]
     }
 }
