@@ -146,7 +146,7 @@ let package = Package(
             name: "KilnGateway",
             dependencies: [
                 "KilnCore", "KilnConfig", "KilnPoller", "KilnSignal", "KilnHistorian", "KilnMetrics", "KilnAlarms",
-                "KilnHooks",
+                "KilnHooks", "KilnRemediation",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -234,7 +234,9 @@ let package = Package(
         .testTarget(
             name: "KilnRemediationTests",
             dependencies: [
-                "KilnRemediation", "KilnAlarms", "KilnCore", "KilnSQLite", "KilnCrypto", "kiln", "KilnTestSupport",
+                "KilnRemediation", "KilnAlarms", "KilnCore", "KilnSQLite", "KilnCrypto", "KilnGateway", "kiln",
+                "KilnTestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "KilnSQLiteTests", dependencies: ["KilnSQLite", "KilnTestSupport"]),

@@ -3,6 +3,7 @@ import KilnCore
 import KilnHistorian
 import KilnHooks
 import KilnPoller
+import KilnRemediation
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -31,12 +32,17 @@ public final class Gateway: Sendable {
         public var shutdownSignals: [UnixSignal]
         /// The hooks' back-off and polling (tests shorten them).
         public var hookDelivery: DeliverySettings
+        /// Runs remediation's commands (`kiln run` passes the OpenSSH transport); required when
+        /// the config has a `remediation:` block.
+        public var remediationTransport: (any RemoteTransport)?
 
         public init(
             clock: any EpochClock = WallClock(), metricsFactory: any MetricsFactory = MetricsSystem.factory,
             arrival: ArrivalProbe? = nil, queueCapacity: Int = 100_000, staleTick: Duration? = nil,
-            shutdownSignals: [UnixSignal] = [.sigterm, .sigint], hookDelivery: DeliverySettings = DeliverySettings()
+            shutdownSignals: [UnixSignal] = [.sigterm, .sigint], hookDelivery: DeliverySettings = DeliverySettings(),
+            remediationTransport: (any RemoteTransport)? = nil
         ) {
+            self.remediationTransport = remediationTransport
             self.hookDelivery = hookDelivery
             self.clock = clock
             self.metricsFactory = metricsFactory
@@ -57,6 +63,8 @@ public final class Gateway: Sendable {
     public let alarms: AlarmSink?
     /// The hooks' senders (when the config has hooks and a historian, whose file holds the outbox).
     public let hooks: HookDeliveryService?
+    /// Remediation (when the config has a `remediation:` block).
+    public let remediation: RemediationService?
     private let options: Options
     private let logger: Logger
     private let extraServices: [any Service]
@@ -127,6 +135,28 @@ public final class Gateway: Sendable {
         } else {
             hooks = nil
         }
+        if let settings = config.remediation {
+            do {
+                guard let runner = alarms?.runner, let file = config.historian?.path else {
+                    throw GatewayError(
+                        "remediation needs a historian: its queue and audit log live in the historian's file")
+                }
+                guard let transport = options.remediationTransport else {
+                    throw GatewayError("remediation has no transport to run its commands with")
+                }
+                let service = try RemediationService(
+                    config: settings, path: file, runner: runner, transport: transport, clock: options.clock,
+                    metricsFactory: options.metricsFactory, logger: logger)
+                remediation = service
+                builtIn.append(RemediationSink(service: service, config: config))
+            } catch {
+                alarms?.runner.stop()
+                historian?.stop()
+                throw error as? GatewayError ?? GatewayError("remediation: \(error)")
+            }
+        } else {
+            remediation = nil
+        }
         live = LiveState(index: index)
         builtIn.append(live)
         builtIn.append(ConditioningMetricsSink(factory: options.metricsFactory))
@@ -173,6 +203,9 @@ public final class Gateway: Sendable {
         services.append(PipelineService(pipeline: pipeline))
         services.append(PollerService(poller: poller, logger: logger))
         services.append(TickerService(pipeline: pipeline, clock: clock, interval: staleTick))
+        // Remediation stops first: it raises alarms and escalations until it has stopped, so
+        // the alarm engine (stopped with its sink) and the hooks' senders outlive it.
+        if let remediation { services.append(remediation) }
         services += extraServices
         services.append(watch)
         let group = ServiceGroup(
