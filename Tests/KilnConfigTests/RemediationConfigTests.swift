@@ -147,4 +147,28 @@ struct RemediationConfigTests {
             #expect(error.diagnostics.first?.message.contains("missing.yaml") == true)
         }
     }
+
+    /// The commented example in `config/kiln.yaml`, uncommented, loads against the demo plant:
+    /// its alarm and verify tag exist, so an engineer can start from it.
+    @Test func theShippedExampleLoadsOnceUncommented() throws {
+        let path = DemoPlantTests.root + "/config/kiln.yaml"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var lines: [String] = []
+        var inBlock = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "# remediation:" { inBlock = true }
+            if inBlock, line.hasPrefix("# ") {
+                lines.append(String(line.dropFirst(2)))
+            } else {
+                inBlock = false
+                lines.append(String(line))
+            }
+        }
+        let config = try ConfigLoader.load(yaml: lines.joined(separator: "\n"), path: path)
+        let remediation = try #require(config.remediation)
+        #expect(remediation.mode == .approve)
+        #expect(remediation.hosts.map(\.name) == ["chiller-ctl"])
+        #expect(remediation.rules.map(\.name) == ["restart-chiller-loop"])
+        #expect(remediation.rules.first?.verify?.tag == "chw_flow")
+    }
 }
