@@ -108,9 +108,16 @@ public enum ConfigLoader {
                         if let hooks = reader.list(fields, "hooks") {
                             config.hooks = reader.hooks(hooks, historian: config.historian != nil, fields: fields)
                         }
+                        let errorsBeforeMaps = reader.count
                         for map in reader.mapReferences(fields) {
                             config.devices += loadMap(map, names: &deviceNames, reader: &reader)
                             HeapTrim.releaseFreedMemory()
+                        }
+                        // After the maps: a rule names alarms and tags defined in them.
+                        if let remediation = fields["remediation"] {
+                            config.remediation = reader.remediation(
+                                remediation, key: fields.keyNode("remediation"), config: config,
+                                mapsClean: reader.count == errorsBeforeMaps)
                         }
                     }
                 }

@@ -21,7 +21,8 @@ extension MappingSchema {
 
     /// A gateway config: `devices:` is a list of map files or globs, plus gateway settings.
     static let gateway = MappingSchema(
-        "gateway config", keys: ["devices", "realtime", "historian", "shutdown_timeout", "alarms", "hooks"],
+        "gateway config",
+        keys: ["devices", "realtime", "historian", "shutdown_timeout", "alarms", "hooks", "remediation"],
         required: ["devices"])
 
     static let historian = MappingSchema(

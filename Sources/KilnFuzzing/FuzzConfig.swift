@@ -6,8 +6,8 @@ import KilnConfig
 /// loader. The path names a folder that does not exist, so relative `devices:` entries and
 /// historian paths resolve to nothing; absolute ones still reach the file system, through the
 /// same regular-file and size checks as `kiln check`. A file that loads also goes through the
-/// hooks' secret checks, as `kiln check` does (with an empty environment: a fuzz run's outcome
-/// must not depend on the shell that started it).
+/// hooks' secret checks and remediation's key and known_hosts checks, as `kiln check` does (with
+/// an empty environment: a fuzz run's outcome must not depend on the shell that started it).
 public enum FuzzConfig: FuzzTarget {
     public static let name = "config"
 
@@ -18,5 +18,6 @@ public enum FuzzConfig: FuzzTarget {
             return
         }
         _ = HookSecrets.check(checked.config, environment: { _ in nil })
+        _ = RemediationFiles.check(checked.config)
     }
 }

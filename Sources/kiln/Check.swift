@@ -11,9 +11,12 @@ extension KilnCommand {
             discussion: """
                 Reports every problem as FILE:LINE:COLUMN: error: MESSAGE (and warnings as \
                 FILE:LINE:COLUMN: warning: MESSAGE) on standard error and, for each clean file, a \
-                summary on standard output: devices, tags, alarms per device, and each hook with its \
-                target (never its secret). Each hook's secret_env must be set and each secret_file \
-                must be a readable regular file of mode 0600, as `kiln run` requires. Exits 0 when \
+                summary on standard output: devices, tags, alarms per device, each hook with its \
+                target (never its secret), and the remediation block: its mode, hosts and each rule's \
+                trigger, host and exact argv template. Each hook's secret_env must be set and each \
+                secret_file, like each remediation identity_file, must be a readable regular file of \
+                mode 0600 owned by Kiln's user; each known_hosts file must hold a host key and not be \
+                writable by others, as `kiln run` requires. Exits 0 when \
                 every file is clean (warnings allowed) and 1 otherwise.
                 """
         )
@@ -26,13 +29,13 @@ extension KilnCommand {
             for file in files {
                 do {
                     let checked = try ConfigLoader.check(path: file)
-                    let secrets = HookSecrets.check(checked.config)
+                    let secrets = HookSecrets.check(checked.config) + RemediationFiles.check(checked.config)
                     let summary = CheckSummary(checked.config)
                     if secrets.isEmpty {
                         print("\(file): ok (\(summary.counts))")
                     } else {
                         failed = true
-                        print("\(file): \(count(secrets.count, "secret problem")) (\(summary.counts))")
+                        print("\(file): \(count(secrets.count, "file problem")) (\(summary.counts))")
                     }
                     for line in summary.details { print("  " + line) }
                     flushOutput()
@@ -70,6 +73,39 @@ struct CheckSummary {
             details.append("alarms: " + withAlarms.map { "\($0.0) \($0.1)" }.joined(separator: ", "))
         }
         for hook in config.hooks { details.append(Self.describe(hook)) }
+        if let remediation = config.remediation { details += Self.describe(remediation) }
+    }
+
+    /// `remediation: mode enforce, at most 6 runs an hour`, then each host and each rule with its
+    /// exact argv template (never a key's contents).
+    static func describe(_ remediation: RemediationConfig) -> [String] {
+        var lines = [
+            "remediation: mode \(remediation.mode.rawValue), at most \(count(remediation.maxPerHour, "run")) an hour"
+        ]
+        for host in remediation.hosts {
+            let address = host.address.contains(":") ? "[\(host.address)]" : host.address
+            lines.append(
+                "  host \(host.name): \(host.user)@\(address):\(host.port), key \(host.identityFile), "
+                    + "pinned by \(host.knownHosts), at most \(host.maxConcurrent) at a time")
+        }
+        for rule in remediation.rules {
+            var text =
+                "  rule \(rule.name): \(rule.trigger.alarm) for \(DurationText.format(rule.trigger.persists)) → "
+                + "\(rule.host): \(RemediationArgv.shown(rule.command))"
+            text += "; timeout \(DurationText.format(rule.timeout)), cooldown \(DurationText.format(rule.cooldown))"
+            text += ", \(count(rule.maxAttempts, "attempt"))"
+            if let verify = rule.verify {
+                let condition: String
+                switch verify.condition {
+                case .below(let limit): condition = "below \(Value.format(limit))"
+                case .above(let limit): condition = "above \(Value.format(limit))"
+                }
+                text +=
+                    "; verify \(verify.device)/\(verify.tag) \(condition) within \(DurationText.format(verify.within))"
+            }
+            lines.append(text)
+        }
+        return lines
     }
 
     /// `hook ops: webhook to https://ops.example/kiln, signed (secret_env KILN_OPS_SECRET), min_severity minor`.
@@ -104,4 +140,14 @@ struct CheckSummary {
 
 private func count(_ n: Int, _ noun: String) -> String {
     n == 1 ? "1 \(noun)" : "\(n) \(noun)s"
+}
+
+/// How `kiln check` shows a rule's argv: a JSON-like list, each element quoted, so that spaces
+/// and quotes inside an element stay visible.
+enum RemediationArgv {
+    static func shown(_ argv: [String]) -> String {
+        "["
+            + argv.map { "\"" + $0.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\"" }
+            .joined(separator: ", ") + "]"
+    }
 }

@@ -44,8 +44,9 @@ extension KilnCommand {
         func run() async throws {
             let logger = try logging.bootstrap()
             let config = try loadConfiguration(file)
-            // A hook whose secret cannot be had would fail every delivery: refuse to start.
-            let secretProblems = HookSecrets.check(config)
+            // A hook whose secret cannot be had would fail every delivery, a remediation host
+            // whose key or pin file is unusable every run: refuse to start.
+            let secretProblems = HookSecrets.check(config) + RemediationFiles.check(config)
             for problem in secretProblems { printError(problem.description) }
             if !secretProblems.isEmpty { throw ExitCode(1) }
             // Before anything is built: the poller and the gateway create their metric handles then.

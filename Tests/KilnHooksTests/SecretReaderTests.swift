@@ -1,4 +1,5 @@
 import Foundation
+import KilnConfig
 import KilnCore
 import KilnCrypto
 import KilnHooks
@@ -55,5 +56,53 @@ import Testing
             key: key, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330,
             body: Array(#"{"test": 2432232314}"#.utf8))
         #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+    }
+}
+
+/// `kiln check` (`HookSecrets`) and the reader at delivery (`SecretReader`) judge a secret file
+/// by the one judgement (`SecretFile`): a symbolic link to a good key passes both, a link to a
+/// loose or foreign one fails both, with the same words.
+@Suite struct SecretJudgementAgreementTests {
+    private static func checked(_ path: String) -> String? { HookSecrets.problem(.file(path)) }
+
+    private static func read(_ path: String) -> String? {
+        do {
+            _ = try SecretReader.read(.file(path))
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    @Test func aSymbolicLinkIsJudgedAlikeByCheckAndByTheReader() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let target = try dir.write("real.key", "whsec_c2VjcmV0\n")
+        let link = dir.file("link.key")
+        #expect(symlink(target, link) == 0)
+        chmod(target, 0o600)
+        #expect(Self.checked(link) == nil)
+        #expect(Self.read(link) == nil)
+        #expect(try SecretReader.read(.file(link)) == Array("whsec_c2VjcmV0".utf8))
+        chmod(target, 0o644)
+        let loose = try #require(Self.checked(link))
+        #expect(loose.contains("has mode 0644, must be 0600"))
+        #expect(Self.read(link) == loose)
+        chmod(target, 0o600)
+        try #require(getuid() != 1)
+        #expect(chown(target, 1, 1) == 0)
+        let foreign = try #require(Self.checked(link))
+        #expect(foreign.contains("is owned by uid 1"))
+        #expect(Self.read(link) == foreign)
+    }
+
+    @Test func theEnvironmentIsOneLookup() throws {
+        let name = "KILN_TEST_AGREEMENT_\(getpid())"
+        setenv(name, "value", 1)
+        defer { unsetenv(name) }
+        #expect(ProcessEnvironment.value(name) == "value")
+        #expect(SecretReader.currentEnvironment()[name] == "value")
+        #expect(HookSecrets.problem(.environment(name)) == nil)
+        #expect(try SecretReader.read(.environment(name)) == Array("value".utf8))
     }
 }

@@ -64,6 +64,62 @@ struct CheckMutationTests {
         try Self.mutate(repo: repo, count: 100, seed: 2027)
     }
 
+    /// The same on a gateway config with a remediation block written out: hosts, rules, command
+    /// lists with placeholders, verify. The key and pin files are real and absolute, so that the
+    /// unmutated config is clean and each mutation (a string command, a loose path, a missing
+    /// host) is judged on its own.
+    @Test func kilnCheckSurvivesMutatedRemediationBlocks() throws {
+        let repo = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-mutations-rem-\(getpid())")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: repo) }
+        try FileManager.default.createDirectory(atPath: repo + "/devices", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: repo + "/config", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: Repository.root + "/devices/plant.yaml", toPath: repo + "/devices/plant.yaml")
+        try "-----BEGIN OPENSSH PRIVATE KEY-----\n".write(toFile: repo + "/id", atomically: false, encoding: .utf8)
+        #expect(chmod(repo + "/id", 0o600) == 0)
+        try "[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n"
+            .write(toFile: repo + "/known_hosts", atomically: false, encoding: .utf8)
+        #expect(chmod(repo + "/known_hosts", 0o644) == 0)
+        try """
+        devices:
+          - ../devices/*.yaml
+        historian:
+          path: history.sqlite
+        remediation:
+          mode: dry-run
+          max_per_hour: 6
+          control_persist: 5m
+          hosts:
+            - name: chiller-ctl
+              address: 127.0.0.1
+              port: 2222
+              user: svc_automation
+              identity_file: \(repo)/id
+              known_hosts: \(repo)/known_hosts
+              max_concurrent: 1
+              connect_timeout: 5s
+          rules:
+            - name: restart-chiller-loop
+              when: { alarm: chiller-1/chw_flow/low, persists: 2m }
+              host: chiller-ctl
+              command: ["sudo", "/usr/bin/systemctl", "restart", "chiller-loop@{device}", "{{x}}"]
+              timeout: 30s
+              cooldown: 15m
+              max_attempts: 3
+              retry_delay: 30s
+              retry_interrupted: false
+              verify: { tag: chiller-1/chw_flow, above: 25, within: 10m }
+            - name: on-comm
+              when: { alarm: pump-2/comm, persists: 1m }
+              host: chiller-ctl
+              command: [/usr/local/bin/reset, "{tag}", "{value}", "{episode}", "{alarm}"]
+              verify: { tag: pump-2/speed, below: 100, within: 1m }
+
+        """.write(toFile: repo + "/config/kiln.yaml", atomically: false, encoding: .utf8)
+        try Self.mutate(repo: repo, count: 100, seed: 2028)
+    }
+
     private static func mutate(repo: String, count: Int, seed: Int) throws {
         let failures = FileManager.default.temporaryDirectory
             .appendingPathComponent("kiln-check-mutations-\(getpid())-\(seed)").path
