@@ -68,6 +68,9 @@ let package = Package(
         // It answers with libmodbus's modbus_reply and register mappings; the second importer of
         // CModbus, kept to these server calls (KilnModbus has the client side).
         .target(name: "KilnSimulator", dependencies: ["KilnCore", "CModbus"]),
+        // Local programs run without a shell: posix_spawn in a process group of its own, the head
+        // and tail of their output, the whole group killed at a deadline (exec hooks, ssh).
+        .target(name: "KilnProcess"),
         // SHA-256, HMAC-SHA256 and constant-time comparison through libcrypto; base64 and hex.
         .target(name: "KilnCrypto", dependencies: ["COpenSSL"]),
         // Real-time poll threads, priorities, reconnect and back-off.
@@ -119,7 +122,7 @@ let package = Package(
         .target(
             name: "KilnHooks",
             dependencies: [
-                "KilnCore", "KilnAlarms", "KilnSQLite", "KilnCrypto",
+                "KilnCore", "KilnAlarms", "KilnSQLite", "KilnCrypto", "KilnProcess",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -131,7 +134,7 @@ let package = Package(
         .target(
             name: "KilnRemediation",
             dependencies: [
-                "KilnCore", "KilnAlarms", "KilnSQLite", "KilnCrypto",
+                "KilnCore", "KilnAlarms", "KilnSQLite", "KilnCrypto", "KilnProcess",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -140,7 +143,7 @@ let package = Package(
         // Test only: counts the calling thread's malloc calls, to prove a hot path allocates nothing.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Test only: temporary folders and free loopback ports, for every test target that needs them.
-        .target(name: "KilnTestSupport", path: "Tests/KilnTestSupport"),
+        .target(name: "KilnTestSupport", dependencies: ["KilnProcess"], path: "Tests/KilnTestSupport"),
         // The running gateway: poller -> conditioning -> sinks, each part a Service in one ServiceGroup.
         .target(
             name: "KilnGateway",
@@ -234,8 +237,8 @@ let package = Package(
         .testTarget(
             name: "KilnRemediationTests",
             dependencies: [
-                "KilnRemediation", "KilnAlarms", "KilnCore", "KilnSQLite", "KilnCrypto", "KilnGateway", "kiln",
-                "KilnTestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "KilnRemediation", "KilnAlarms", "KilnCore", "KilnSQLite", "KilnCrypto", "KilnProcess", "KilnGateway",
+                "kiln", "KilnTestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

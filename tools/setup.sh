@@ -16,8 +16,11 @@ as_root() {
 packages=(pkg-config libmodbus-dev libsqlite3-dev libssl-dev)
 # prometheus brings promtool, which checks the metrics exposition the tests emit and
 # `kiln run --metrics` writes; prometheus-alertmanager is the real Alertmanager the hooks'
-# tests push alerts to.
-$want_tests && packages+=(python3 python3-pip procps sqlite3 prometheus prometheus-alertmanager)
+# tests push alerts to; openssh-server and openssh-client are the real sshd and ssh the
+# remediation transport's tests run against.
+$want_tests && packages+=(
+    python3 python3-pip procps sqlite3 prometheus prometheus-alertmanager openssh-server openssh-client
+)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,22 +1,7 @@
 import KilnCore
-
-/// The first and last bytes of one output stream of a run (`outputLimit` each), and how many
-/// there were in all.
-public struct CapturedOutput: Sendable, Hashable {
-    public var head: [UInt8]
-    /// Empty when everything fitted in `head`.
-    public var tail: [UInt8]
-    public var total: Int
-
-    public init(head: [UInt8] = [], tail: [UInt8] = [], total: Int = 0) {
-        self.head = head
-        self.tail = tail
-        self.total = total
-    }
-
-    /// Bytes kept at each end.
-    public static let limit = 4096
-}
+// CapturedOutput lives in KilnProcess (the exec hooks capture output too); re-exported so every
+// user of KilnRemediation sees it, default arguments included, without importing KilnProcess.
+@_exported import KilnProcess
 
 /// One run handed to a transport: the rendered remote argv (not yet quoted) for a host.
 public struct RemoteRun: Sendable, Hashable {
