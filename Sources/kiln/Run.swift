@@ -3,6 +3,7 @@ import KilnCommandLine
 import KilnConfig
 import KilnCore
 import KilnGateway
+import KilnRemediation
 import Logging
 
 #if canImport(Glibc)
@@ -57,8 +58,14 @@ extension KilnCommand {
             let table = LiveTablePrinter(config: config, every: printEvery.duration)
             let gateway: Gateway
             do {
+                var options = Gateway.Options()
+                if let remediation = config.remediation, let historian = config.historian {
+                    // The OpenSSH client, its control sockets in a checked private folder.
+                    options.remediationTransport = try SSHTransport(config: remediation, historian: historian.path)
+                }
                 gateway = try Gateway(
-                    config: config, sinks: sinks, services: json || quiet ? [] : [table], logger: logger)
+                    config: config, sinks: sinks, services: json || quiet ? [] : [table], options: options,
+                    logger: logger)
             } catch {
                 printError("error: \(error)")
                 throw ExitCode(1)
