@@ -5,7 +5,7 @@ import Testing
 /// generators live in `kiln-bench` and KilnTraces, outside it.
 struct ProductBoundaryTests {
     static let userCommands: Set<String> = [
-        "check", "read", "probe", "simulate", "run", "tune", "replay", "export", "alarms", "hooks",
+        "check", "read", "probe", "simulate", "run", "tune", "replay", "export", "alarms", "hooks", "remediation",
     ]
 
     /// The names listed under SUBCOMMANDS in `--help` output.

@@ -11,7 +11,7 @@ import Testing
 /// Connection multiplexing: later runs go over the first run's master, and a dead or closed
 /// master only costs a fresh connection.
 @Suite struct SSHMultiplexTests {
-    func echo(_ word: String, _ h: RemediationHost, timeout: Duration = .seconds(20)) -> RemoteRun {
+    func echo(_ word: String, _ h: RemediationHost, timeout: Duration = .seconds(60)) -> RemoteRun {
         RemoteRun(id: 1, host: h, argv: ["/bin/echo", word], timeout: timeout)
     }
 
