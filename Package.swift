@@ -238,7 +238,8 @@ let package = Package(
             name: "KilnRemediationTests",
             dependencies: [
                 "KilnRemediation", "KilnAlarms", "KilnCore", "KilnSQLite", "KilnCrypto", "KilnProcess", "KilnGateway",
-                "kiln", "KilnTestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "KilnMetrics", "kiln", "KilnTestSupport", .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

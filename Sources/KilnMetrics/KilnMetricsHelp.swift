@@ -9,6 +9,7 @@ public enum KilnMetricsHelp {
     public static let all: [String: String] = PollerMetricNames.help.merging(HistorianMetrics.help) { a, _ in a }
         .merging(alarms) { a, _ in a }
         .merging(hooks) { a, _ in a }
+        .merging(remediation) { a, _ in a }
 
     /// The alarm engine's metrics (KilnAlarms' `AlarmMetrics`).
     public static let alarms: [String: String] = [
@@ -33,5 +34,15 @@ public enum KilnMetricsHelp {
         "kiln_hook_dead_letters": "Outbox events of a hook that expired undelivered (dead letters).",
         "kiln_hook_disabled": "1 while a hook is disabled (its receiver answered 410 Gone).",
         "kiln_hook_delivery_latency_seconds": "Time from an event's creation to its delivery, per hook.",
+    ]
+
+    /// Remediation's metrics (KilnRemediation's `RemediationMetrics`).
+    public static let remediation: [String: String] = [
+        "kiln_remediation_runs_total":
+            "Remediation runs and decisions by outcome (succeeded, failed, timed_out, refused_host_key, dry_run, "
+            + "rejected, cancelled, interrupted, verified, ineffective).",
+        "kiln_remediation_queue":
+            "Remediation runs not done, by state (awaiting_approval, queued, running, verifying).",
+        "kiln_remediation_breaker_open": "1 while the max_per_hour breaker holds every remediation run.",
     ]
 }

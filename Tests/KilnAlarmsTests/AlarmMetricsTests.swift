@@ -2,13 +2,14 @@ import Foundation
 import KilnAlarms
 import KilnCore
 import KilnMetrics
+import KilnTestSupport
 import Prometheus
 import Testing
 
 /// The engine's metrics, from a private Prometheus registry: states, activations, chattering,
 /// floods and commands, each with its HELP line (promtool accepts the exposition).
 @Suite struct AlarmMetricsTests {
-    @Test func theEngineCountsWhatItDoes() throws {
+    @Test func theEngineCountsWhatItDoes() async throws {
         let registry = PrometheusCollectorRegistry()
         let metrics = AlarmMetrics(factory: KilnPrometheusMetricsFactory(registry: registry))
         let tags = (0..<12).map {
@@ -41,22 +42,7 @@ import Testing
         #expect(value(#"kiln_alarms{state="returned_unacknowledged"}"#) == 10)
         #expect(value(#"kiln_alarm_commands_total{result="applied"}"#) == 1)
         #expect(text.contains("# HELP kiln_alarm_floods_total Alarm floods begun"))
-        let promtool = try #require(
-            ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) },
-            "promtool is not installed: run tools/setup.sh --tests (Debian prometheus)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: promtool)
-        process.arguments = ["check", "metrics"]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "promtool: \(said)\n\(text)")
+        let checked = try await promtoolCheckMetrics(text)
+        #expect(checked.status == 0, "promtool: \(checked.stdout)\(checked.stderr)\n\(text)")
     }
 }

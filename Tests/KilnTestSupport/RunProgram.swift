@@ -17,11 +17,12 @@ public struct ProgramTimeout: Error, CustomStringConvertible {
 /// Runs `executable` with `arguments` to its end (killed past `timeout`), its output in files
 /// (no pipe to fill), waiting without blocking the cooperative pool.
 public func runProgram(
-    _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil,
     timeout: Duration = .seconds(120)
 ) async throws -> ProgramOutput {
     let dir = TempDir("program")
     defer { dir.cleanup() }
+    if let input { try input.write(toFile: dir.file("in"), atomically: false, encoding: .utf8) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -29,7 +30,8 @@ public func runProgram(
     for name in ["out", "err"] { _ = FileManager.default.createFile(atPath: dir.file(name), contents: nil) }
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("out")))
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("err")))
-    process.standardInput = FileHandle.nullDevice
+    process.standardInput =
+        input == nil ? FileHandle.nullDevice : try FileHandle(forReadingFrom: URL(fileURLWithPath: dir.file("in")))
     try process.run()
     let deadline = ContinuousClock.now + timeout
     while process.isRunning {
@@ -49,4 +51,22 @@ public func runProgram(
 /// Runs the built `kiln` (see ``builtBinary(_:file:)``).
 public func runKilnBinary(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> ProgramOutput {
     try await runProgram(try builtBinary("kiln"), arguments, timeout: timeout)
+}
+
+/// A tool the tests need is not installed.
+public struct MissingTool: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// `promtool check metrics` on a Prometheus text exposition (Debian `prometheus`); a missing
+/// promtool throws, it does not skip.
+public func promtoolCheckMetrics(_ exposition: String) async throws -> ProgramOutput {
+    guard
+        let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(where: {
+            FileManager.default.isExecutableFile(atPath: $0)
+        })
+    else {
+        throw MissingTool(description: "promtool is not installed: run tools/setup.sh --tests (Debian prometheus)")
+    }
+    return try await runProgram(promtool, ["check", "metrics"], input: exposition)
 }
