@@ -153,6 +153,15 @@ extension KilnCommand.Remediation {
                     "rule \(rule.name) on \(rule.host) (\(host.map { "\($0.user)@\($0.address):\($0.port)" } ?? "?"))")
                 print("argv: \(AuditEntry.json(argv))")
                 print("remote command line: \(RemoteShell.commandLine(argv))")
+                if let host {
+                    let folder =
+                        remediation.controlDirectory ?? SSHControlDirectory.defaultPath(historian: db.path)
+                    let ssh = SSHCommand.runArguments(
+                        ssh: remediation.sshPath ?? "/usr/bin/ssh", host: host, argv: argv, timeout: rule.timeout,
+                        controlPath: SSHControlDirectory.socketPath(directory: folder, host: host),
+                        controlPersist: remediation.controlPersist, log: folder + "/run-N.log")
+                    print("ssh command: \(RemoteShell.commandLine(ssh))")
+                }
                 try db.execute("BEGIN IMMEDIATE")
                 do {
                     try AuditLog.append(

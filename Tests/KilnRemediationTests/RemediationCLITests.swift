@@ -100,3 +100,63 @@ import Testing
         #expect(missing.stderr.contains("no such file"))
     }
 }
+
+extension RemediationCLITests {
+    @Test func runDryRunRendersTheExactCommandAndRecordsIt() async throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let path = try Self.fileWithWaitingRuns(dir)
+        let key = try dir.write("id_ed25519", "not read by a dry run\n")
+        chmod(key, 0o600)
+        _ = try dir.write("known_hosts", "[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKs6\n")
+        _ = try dir.write(
+            "map.yaml",
+            """
+            devices:
+              - name: chiller-1
+                host: 127.0.0.1
+                port: 1502
+                tags:
+                  - name: supply_temp
+                    register: holding
+                    address: 0
+                    type: float32
+                    alarms:
+                      - { name: high, above: 80 }
+            """)
+        let config = try dir.write(
+            "kiln.yaml",
+            """
+            devices: [map.yaml]
+            historian: { path: kiln.sqlite }
+            remediation:
+              mode: dry-run
+              hosts:
+                - { name: chiller-ctl, address: 127.0.0.1, port: 2222, user: svc_automation,
+                    identity_file: id_ed25519, known_hosts: known_hosts }
+              rules:
+                - name: restart-loop
+                  when: { alarm: chiller-1/supply_temp/high, persists: 2m }
+                  host: chiller-ctl
+                  command: ["sudo", "systemctl", "restart", "chiller-loop@{device}", "it's {tag}"]
+                  verify: { tag: chiller-1/supply_temp, below: 80, within: 10m }
+            """)
+        let refused = try await runKilnBinary(["remediation", "run", "restart-loop", config])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("only renders (--dry-run)"))
+        let r = try await runKilnBinary(["remediation", "run", "restart-loop", config, "--dry-run"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains(#"argv: ["sudo","systemctl","restart","chiller-loop@chiller-1","it's supply_temp"]"#))
+        #expect(
+            r.stdout.contains(
+                #"remote command line: 'sudo' 'systemctl' 'restart' 'chiller-loop@chiller-1' 'it'\''s supply_temp'"#))
+        #expect(r.stdout.contains("'StrictHostKeyChecking=yes'"))
+        #expect(r.stdout.contains("nothing ran"))
+        let entries = try AuditLog.entries(try Connection(path: path))
+        #expect(entries.last?.outcome == .dryRun)
+        #expect(entries.last?.argv == ["sudo", "systemctl", "restart", "chiller-loop@chiller-1", "it's supply_temp"])
+        let unknown = try await runKilnBinary(["remediation", "run", "restart", config, "--dry-run"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains(#"no rule "restart"; rules: restart-loop"#))
+    }
+}

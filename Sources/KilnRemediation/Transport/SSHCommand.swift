@@ -2,7 +2,7 @@ import KilnCore
 
 /// The OpenSSH client's command lines: every option explicit (`-F /dev/null`: no user or system
 /// config applies), nothing interactive, only the pinned host key, only the named identity.
-enum SSHCommand {
+public enum SSHCommand {
     /// ssh's whole environment: no SSH_AUTH_SOCK (no agent), no DISPLAY, nothing of Kiln's.
     static let environment = ["PATH=/usr/bin:/bin", "LANG=C.UTF-8"]
 
@@ -53,7 +53,7 @@ enum SSHCommand {
     }
 
     /// One run: `ssh … -T -n -p PORT -l USER ADDRESS -- 'quoted' 'argv'`.
-    static func runArguments(
+    public static func runArguments(
         ssh: String, host: RemediationHost, argv: [String], timeout: Duration, controlPath: String,
         controlPersist: Duration, log: String
     ) -> [String] {
