@@ -322,32 +322,32 @@ final class RemediationEngine {
             plan.due(closes)
             return
         }
-        try commit {
-            try store.setState(Self.breakerKey, nil)
-            return [
-                AuditEntry(
-                    time: now, rule: "*", outcome: .breakerClosed, by: "kiln",
-                    detail: "opened at \(Timestamp.rfc3339(micros: opened)); runs may start again")
-            ]
-        }
-        breakerOpenedAt = nil
-        metrics.breaker(open: false)
-        await runner.setSystemAlarm(Self.breakerAlarm, active: false, severity: .critical)
+        try await setBreaker(
+            opened: nil, now: now, detail: "opened at \(Timestamp.rfc3339(micros: opened)); runs may start again")
     }
 
     private func openBreaker(now: Int64, started: Int) async throws {
+        try await setBreaker(
+            opened: now, now: now,
+            detail: "\(started) runs started within the last hour (max_per_hour \(config.maxPerHour))")
+    }
+
+    /// Opens (`opened` = now) or closes (nil) the breaker: its state in the file with its audit
+    /// entry, the metric, and the gateway's alarm `kiln/remediation/breaker`.
+    private func setBreaker(opened: Int64?, now: Int64, detail: String) async throws {
         try commit {
-            try store.setState(Self.breakerKey, now)
+            try store.setState(Self.breakerKey, opened)
             return [
                 AuditEntry(
-                    time: now, rule: "*", outcome: .breakerOpened, by: "kiln",
-                    detail: "\(started) runs started within the last hour (max_per_hour \(config.maxPerHour))")
+                    time: now, rule: "*", outcome: opened == nil ? .breakerClosed : .breakerOpened, by: "kiln",
+                    detail: detail)
             ]
         }
-        breakerOpenedAt = now
-        metrics.breaker(open: true)
+        breakerOpenedAt = opened
+        metrics.breaker(open: opened != nil)
         await runner.setSystemAlarm(
-            Self.breakerAlarm, active: true, severity: .critical, reason: breakerReason(opened: now))
+            Self.breakerAlarm, active: opened != nil, severity: .critical,
+            reason: opened.map { breakerReason(opened: $0) })
     }
 
     // MARK: Starting
