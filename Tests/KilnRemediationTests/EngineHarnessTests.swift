@@ -149,6 +149,17 @@ final class Plant {
 
     /// Raises the alarm (a new episode) and returns when it is active, with its activation time.
     @discardableResult
+    /// Starts an approve-mode service with one rule (persists 10 s), activates its alarm and
+    /// moves the clock to the persisted moment: one run waits for approval.
+    func startWithARunAwaitingApproval() async throws -> (FakeHost, Running) {
+        let host = FakeHost(clock: clock)
+        let running = try start(Plant.remediation(mode: .approve, rules: [Plant.rule(persists: 10)]), host)
+        let a = try await activate(90)
+        clock.set(to: EpochInstant(microseconds: a.since + s(10)))
+        #expect(try await waitUntil { try self.rows().first?.state == .awaitingApproval })
+        return (host, running)
+    }
+
     func activate(_ value: Double = 90) async throws -> (episode: String, since: Int64) {
         let before = record?.episode
         feed(value)

@@ -62,11 +62,7 @@ import Testing
     @Test func aShelvedAlarmCancelsItsWaitingRun() async throws {
         let p = try Plant()
         defer { p.close() }
-        let host = FakeHost(clock: p.clock)
-        let running = try p.start(Plant.remediation(mode: .approve, rules: [Plant.rule(persists: 10)]), host)
-        let a = try await p.activate(90)
-        p.clock.set(to: EpochInstant(microseconds: a.since + s(10)))
-        #expect(try await waitUntil { try p.rows().first?.state == .awaitingApproval })
+        let (host, running) = try await p.startWithARunAwaitingApproval()
         _ = await p.runner.perform(AlarmCommand(action: .shelve, target: alarmPath, note: "maintenance", by: "test"))
         #expect(try await waitUntil { try p.rows().first?.outcome == .cancelled })
         await running.stop()

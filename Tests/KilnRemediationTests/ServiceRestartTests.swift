@@ -10,11 +10,7 @@ import Testing
     @Test func approveModeWaitsAndAnApprovalFromAnotherConnectionRunsOnce() async throws {
         let p = try Plant()
         defer { p.close() }
-        let host = FakeHost(clock: p.clock)
-        let running = try p.start(Plant.remediation(mode: .approve, rules: [Plant.rule(persists: 10)]), host)
-        let a = try await p.activate(90)
-        p.clock.set(to: EpochInstant(microseconds: a.since + s(10)))
-        #expect(try await waitUntil { try p.rows().first?.state == .awaitingApproval })
+        let (host, running) = try await p.startWithARunAwaitingApproval()
         await letTheEngineLook()
         #expect(host.count == 0)
         // As `kiln remediation approve` does: its own connection to the file.
@@ -33,11 +29,7 @@ import Testing
     @Test func aRejectedRunIsAuditedAndNeverRuns() async throws {
         let p = try Plant()
         defer { p.close() }
-        let host = FakeHost(clock: p.clock)
-        let running = try p.start(Plant.remediation(mode: .approve, rules: [Plant.rule(persists: 10)]), host)
-        let a = try await p.activate(90)
-        p.clock.set(to: EpochInstant(microseconds: a.since + s(10)))
-        #expect(try await waitUntil { try p.rows().first?.state == .awaitingApproval })
+        let (host, running) = try await p.startWithARunAwaitingApproval()
         let id = try #require(try running.service.list().first?.id)
         let row = try running.service.reject(id: id, by: "api:ops", note: "not during the batch")
         #expect(row.outcome == .rejected)
