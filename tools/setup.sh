@@ -17,9 +17,12 @@ packages=(pkg-config libmodbus-dev libsqlite3-dev libssl-dev)
 # prometheus brings promtool, which checks the metrics exposition the tests emit and
 # `kiln run --metrics` writes; prometheus-alertmanager is the real Alertmanager the hooks'
 # tests push alerts to; openssh-server and openssh-client are the real sshd and ssh the
-# remediation transport's tests run against.
+# remediation transport's tests run against; systemd brings systemd-analyze, which verifies
+# config/kiln.service, and systemctl, which tools/install's test enables it with in a temp root;
+# passwd brings the useradd that tools/install creates its user with.
 $want_tests && packages+=(
     python3 python3-pip procps sqlite3 prometheus prometheus-alertmanager openssh-server openssh-client
+    systemd passwd
 )
 
 missing=()

@@ -22,7 +22,9 @@ extension MappingSchema {
     /// A gateway config: `devices:` is a list of map files or globs, plus gateway settings.
     static let gateway = MappingSchema(
         "gateway config",
-        keys: ["devices", "realtime", "historian", "shutdown_timeout", "alarms", "hooks", "remediation"],
+        keys: [
+            "devices", "realtime", "historian", "shutdown_timeout", "alarms", "hooks", "remediation", "pid_file",
+        ],
         required: ["devices"])
 
     static let historian = MappingSchema(

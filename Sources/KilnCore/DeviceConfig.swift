@@ -77,6 +77,9 @@ public struct GatewayConfig: Sendable, Hashable {
     public var hooks: [HookConfig]
     /// `remediation:`: commands run over SSH when an alarm persists; nil without the block.
     public var remediation: RemediationConfig?
+    /// `pid_file:`: the lock that keeps a second `kiln run` of this gateway from starting; by
+    /// default `kiln.pid` in the historian's folder, nil (no lock) without either.
+    public var pidFile: String?
     public var devices: [DeviceConfig]
 
     public init(

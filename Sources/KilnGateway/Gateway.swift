@@ -35,6 +35,9 @@ public final class Gateway: Sendable {
         /// Runs remediation's commands (`kiln run` passes the OpenSSH transport); required when
         /// the config has a `remediation:` block.
         public var remediationTransport: (any RemoteTransport)?
+        /// systemd's notification socket (`kiln run` under `Type=notify`): readiness, status
+        /// and the watchdog, by a service in the group.
+        public var systemd: SystemdNotifier?
 
         public init(
             clock: any EpochClock = WallClock(), metricsFactory: any MetricsFactory = MetricsSystem.factory,
@@ -207,6 +210,10 @@ public final class Gateway: Sendable {
         // the alarm engine (stopped with its sink) and the hooks' senders outlive it.
         if let remediation { services.append(remediation) }
         services += extraServices
+        if let notifier = options.systemd {
+            services.append(
+                SystemdNotifyService(notifier: notifier, poller: poller, logger: logger) { [self] in statusLine() })
+        }
         services.append(watch)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -239,6 +246,17 @@ public final class Gateway: Sendable {
     public func requestShutdown() async {
         shutdownRequested.store(true, ordering: .relaxed)
         if let group = group.withLock({ $0 }) { await group.triggerGracefulShutdown() }
+    }
+
+    /// What the gateway is doing, in a few words (systemd's STATUS=).
+    func statusLine() -> String {
+        let devices = config.devices.count
+        var text = "polling \(devices) device\(devices == 1 ? "" : "s"), \(index.count) tag\(index.count == 1 ? "" : "s")"
+        if let alarms {
+            let active = alarms.runner.list().lazy.filter(\.active).count
+            text += ", \(active) alarm\(active == 1 ? "" : "s") active"
+        }
+        return text
     }
 
     /// What a shutdown that ran out of time leaves behind, for the log.

@@ -37,6 +37,10 @@ final class PollGroup: Sendable {
     let members: [DevicePoller]
     let thread = PollerThread()
     private let stopping = Atomic<Bool>(false)
+    /// Monotonic nanoseconds by which the thread must next turn its loop: the deadline it sleeps
+    /// to, or, while it works a turn, the time the turn began. A thread further past this than
+    /// a watchdog allows is stuck (``Poller/stalledThreads(tolerance:)``); Int64.max before it runs.
+    let due = Atomic<Int64>(.max)
 
     init(members: [DevicePoller]) {
         self.members = members
@@ -131,12 +135,14 @@ struct PollLoop {
         let thread = group.thread
         while !group.isStopping {
             let now = Clocks.monotonicNanoseconds()
+            group.due.store(now, ordering: .relaxed)
             startDueScans(now: now)
             takeReplies(now: now)
             expireDeadlines(now: now)
             publish(to: queue)
 
             let next = min(schedule.earliest, outstandingDeadline())
+            group.due.store(next, ordering: .relaxed)
             if next - Clocks.monotonicNanoseconds() > Self.replyWindow, collectSockets(includingNextDue: false) {
                 let ready = thread.poll(&fds, untilMonotonic: next)
                 guard ready > 0 else { continue }  // the deadline, woken, or interrupted

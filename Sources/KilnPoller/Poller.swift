@@ -18,6 +18,7 @@ public final class Poller: Sendable {
     private let logger: Logger
     private let achieved = Mutex<[AchievedPriority]>([])
     private let threadMetrics: PollerThreadMetrics
+    private let started = Atomic<Bool>(false)
 
     /// The most devices one poller thread polls, whatever the scheduling policy.
     ///
@@ -108,6 +109,24 @@ public final class Poller: Sendable {
                 }
                 if first { self.logger.notice("poller threads run at \(priority)") }
             }
+        }
+        started.store(true, ordering: .releasing)
+    }
+
+    /// True once ``start()`` has started every poller thread.
+    public var isStarted: Bool { started.load(ordering: .acquiring) }
+
+    /// How many poller threads are more than `tolerance` past the time they should have turned
+    /// their loop again: stuck in a turn, or not woken from their sleep. A thread that waits for
+    /// a distant deadline (a slow scan class) is not late, nor is one whose devices time out
+    /// (it turns its loop to expire them): this is about the schedule running, not about
+    /// devices answering.
+    public func stalledThreads(tolerance: Duration) -> Int {
+        let now = Clocks.monotonicNanoseconds()
+        let limit = tolerance.nanoseconds
+        return groups.reduce(0) { count, group in
+            let due = group.due.load(ordering: .relaxed)
+            return due != .max && now - due > limit ? count + 1 : count
         }
     }
 

@@ -44,12 +44,16 @@ extension KilnCommand {
 
         func run() async throws {
             let logger = try logging.bootstrap()
+            // Read (and removed from the environment) before anything starts a program.
+            let systemd = SystemdNotifier.fromEnvironment(logger: logger)
             let config = try loadConfiguration(file)
             // A hook whose secret cannot be had would fail every delivery, a remediation host
             // whose key or pin file is unusable every run: refuse to start.
             let secretProblems = HookSecrets.check(config) + RemediationFiles.check(config)
             for problem in secretProblems { printError(problem.description) }
             if !secretProblems.isEmpty { throw ExitCode(1) }
+            // Before the historian is opened: a second copy must not touch it.
+            let instanceLock = try lockInstance(config, logger: logger)
             // Before anything is built: the poller and the gateway create their metric handles then.
             let exposition = MetricsExposition.bootstrap()
             let faults = FaultTallySink()
@@ -59,6 +63,7 @@ extension KilnCommand {
             let gateway: Gateway
             do {
                 var options = Gateway.Options()
+                options.systemd = systemd
                 if let remediation = config.remediation, let historian = config.historian {
                     // The OpenSSH client, its control sockets in a checked private folder.
                     options.remediationTransport = try SSHTransport(config: remediation, historian: historian.path)
@@ -113,6 +118,7 @@ extension KilnCommand {
                 _exit(1)
             }
             for line in report { printError(line) }
+            withExtendedLifetime(instanceLock) {}
             if failed { throw ExitCode(1) }
         }
     }
