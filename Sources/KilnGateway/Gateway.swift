@@ -251,7 +251,8 @@ public final class Gateway: Sendable {
     /// What the gateway is doing, in a few words (systemd's STATUS=).
     func statusLine() -> String {
         let devices = config.devices.count
-        var text = "polling \(devices) device\(devices == 1 ? "" : "s"), \(index.count) tag\(index.count == 1 ? "" : "s")"
+        var text =
+            "polling \(devices) device\(devices == 1 ? "" : "s"), \(index.count) tag\(index.count == 1 ? "" : "s")"
         if let alarms {
             let active = alarms.runner.list().lazy.filter(\.active).count
             text += ", \(active) alarm\(active == 1 ? "" : "s") active"

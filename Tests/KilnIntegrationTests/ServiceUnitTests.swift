@@ -10,10 +10,13 @@ struct ServiceUnitTests {
     static let unit = Repository.root + "/config/kiln.service"
 
     static func systemdAnalyze() throws -> String {
-        guard let tool = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first(where: {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }) else {
-            throw MissingTool(description: "systemd-analyze is not installed: run tools/setup.sh --tests (Debian systemd)")
+        guard
+            let tool = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else {
+            throw MissingTool(
+                description: "systemd-analyze is not installed: run tools/setup.sh --tests (Debian systemd)")
         }
         return tool
     }

@@ -61,7 +61,8 @@ struct SingleInstanceTests {
     func anUnusablePIDFileIsAClearError(pidFile: String, message: String) throws {
         let rig = try ServiceRig(extra: "pid_file: \(pidFile)")
         defer { rig.stop() }
-        try FileManager.default.createDirectory(atPath: rig.directory.path + "/folder", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: rig.directory.path + "/folder", withIntermediateDirectories: true)
         let result = try KilnCLI.run(["run", rig.config, "--quiet"], timeout: .seconds(60))
         #expect(result.exitCode == 1, Comment(rawValue: result.description))
         let expected = message.replacingOccurrences(of: "%DIR%", with: rig.directory.path)

@@ -57,7 +57,8 @@ struct SystemdNotifyTests {
         #expect(
             !afterFreeze[firstStalled...].contains { $0.has("WATCHDOG=1") },
             "a ping while the poller was stopped: \(afterFreeze.map(\.lines))")
-        #expect(afterFreeze[firstStalled].status == "polling 1 device, 3 tags, 0 alarms active; 1 poller thread stalled")
+        #expect(
+            afterFreeze[firstStalled].status == "polling 1 device, 3 tags, 0 alarms active; 1 poller thread stalled")
 
         // Running again, the pings come back.
         let releasedAt = socket.messages.count

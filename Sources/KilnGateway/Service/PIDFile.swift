@@ -58,7 +58,8 @@ public final class PIDFile: @unchecked Sendable {
             let code = errno
             close(fd)
             throw Failure(
-                holder: nil, description: "pid_file '\(path)': cannot write the PID: \(String(cString: strerror(code)))")
+                holder: nil, description: "pid_file '\(path)': cannot write the PID: \(String(cString: strerror(code)))"
+            )
         }
         self.fd = fd
     }

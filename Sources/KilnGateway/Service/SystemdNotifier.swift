@@ -18,7 +18,7 @@ public final class SystemdNotifier: @unchecked Sendable {
     /// `WATCHDOG=1` every half of it while polling makes progress.
     public let watchdog: Duration?
     private let fd: Int32
-    private var address = sockaddr_un()
+    private let address: sockaddr_un
     private let addressLength: socklen_t
     private let logger: Logger
     private let failedOnce = Atomic<Bool>(false)
@@ -44,7 +44,8 @@ public final class SystemdNotifier: @unchecked Sendable {
                 // WATCHDOG_PID names the process the watchdog is for; another process's is not ours.
                 if pid == nil || Int32(pid!) == getpid() { watchdog = .microseconds(micros) }
             } else {
-                logger.warning("WATCHDOG_USEC is not a positive number; no watchdog pings", metadata: ["kiln.value": "\(usec)"])
+                logger.warning(
+                    "WATCHDOG_USEC is not a positive number; no watchdog pings", metadata: ["kiln.value": "\(usec)"])
             }
         }
         do {
@@ -72,12 +73,13 @@ public final class SystemdNotifier: @unchecked Sendable {
         }
         let abstract = path.first == UInt8(ascii: "@")
         if abstract { path[0] = 0 }
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.count < capacity else {
+        var address = sockaddr_un()
+        guard path.count < MemoryLayout.size(ofValue: address.sun_path) else {
             throw SetupError(description: "NOTIFY_SOCKET '\(name)' is longer than a socket address holds")
         }
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path) }
+        self.address = address
         // A path is sent with its terminating NUL (zeroed above), an abstract name without one.
         let length = MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + path.count + (abstract ? 0 : 1)
         addressLength = socklen_t(length)
@@ -96,7 +98,7 @@ public final class SystemdNotifier: @unchecked Sendable {
     public func send(_ lines: [String]) -> Bool {
         let message = Array(lines.joined(separator: "\n").utf8)
         let sent = message.withUnsafeBytes { bytes in
-            withUnsafePointer(to: &address) {
+            withUnsafePointer(to: address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, addressLength)
                 }

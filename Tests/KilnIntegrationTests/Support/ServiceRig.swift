@@ -42,7 +42,9 @@ final class ServiceRig: Sendable {
     func gateway(environment: [String: String] = [:], config: String? = nil) throws -> ChildProcess {
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let script = (assignments + ["exec \"$0\" \"$@\""]).joined(separator: " ")
-        return try ChildProcess(["/bin/sh", "-c", script, try Repository.kiln(), "run", config ?? self.config, "--quiet"])
+        return try ChildProcess([
+            "/bin/sh", "-c", script, try Repository.kiln(), "run", config ?? self.config, "--quiet",
+        ])
     }
 
     /// The PID in the lock file once it holds `pid` (nil if it never does within the timeout).
