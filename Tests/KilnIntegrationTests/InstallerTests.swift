@@ -27,7 +27,7 @@ struct InstallerTests {
     static func install(_ root: TempDir, _ extra: [String] = []) async throws -> ProgramOutput {
         for tool in ["/usr/sbin/useradd", "/usr/bin/systemctl"]
         where !FileManager.default.isExecutableFile(atPath: tool) {
-            throw MissingTool(description: "\(tool) is missing: run tools/setup.sh --tests (Debian passwd, systemd)")
+            throw ToolMissing(description: "\(tool) is missing: run tools/setup.sh --tests (Debian passwd, systemd)")
         }
         return try await runProgram(
             "/bin/bash", [installer, "--root", root.path, "--binary", try Repository.kiln()] + extra,

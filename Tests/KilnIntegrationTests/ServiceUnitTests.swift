@@ -15,7 +15,7 @@ struct ServiceUnitTests {
                 FileManager.default.isExecutableFile(atPath: $0)
             })
         else {
-            throw MissingTool(
+            throw ToolMissing(
                 description: "systemd-analyze is not installed: run tools/setup.sh --tests (Debian systemd)")
         }
         return tool

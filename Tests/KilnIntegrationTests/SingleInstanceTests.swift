@@ -14,9 +14,13 @@ struct SingleInstanceTests {
         defer { rig.stop() }
         // The default: kiln.pid in the historian's folder.
         let pidFile = rig.directory.path + "/kiln.pid"
-        let first = try rig.gateway()
+        // READY=1 says the first one runs (its signal handlers in place, so SIGTERM stops it cleanly).
+        let socket = try NotifySocket(name: rig.directory.path + "/notify.sock")
+        defer { socket.close() }
+        let first = try rig.gateway(environment: ["NOTIFY_SOCKET": socket.name])
         defer { first.stop() }
         try #require(rig.waitForPIDFile(pidFile, pid: first.pid), Comment(rawValue: first.stderr.text))
+        try #require(socket.waitFor("READY=1", timeout: .seconds(60)) != nil, Comment(rawValue: first.stderr.text))
 
         let second = try KilnCLI.run(["run", rig.config, "--quiet"], timeout: .seconds(60))
         #expect(second.exitCode == 1, Comment(rawValue: second.description))
@@ -44,11 +48,13 @@ struct SingleInstanceTests {
         #expect(crashed.wait(timeout: .seconds(10)) == .signaled(SIGKILL))
         #expect((try? String(contentsOfFile: pidFile, encoding: .utf8)) == "\(crashed.pid)\n", "the stale file stays")
 
-        let next = try rig.gateway()
+        let socket = try NotifySocket(name: rig.directory.path + "/notify.sock")
+        defer { socket.close() }
+        let next = try rig.gateway(environment: ["NOTIFY_SOCKET": socket.name])
         defer { next.stop() }
         #expect(rig.waitForPIDFile(pidFile, pid: next.pid), Comment(rawValue: next.stderr.text))
-        // Still running a while later: it polls, it did not exit 1.
-        _ = Poll.until(timeout: .seconds(2)) { next.exitStatus != nil }
+        // It got past the lock to polling: READY=1, and it did not exit.
+        #expect(socket.waitFor("READY=1", timeout: .seconds(60)) != nil, Comment(rawValue: next.stderr.text))
         #expect(next.exitStatus == nil, Comment(rawValue: next.stderr.text))
         #expect(next.stop(grace: .seconds(30)) == .exited(0), Comment(rawValue: next.stderr.text))
     }

@@ -57,8 +57,12 @@ struct SystemdNotifyTests {
         #expect(
             !afterFreeze[firstStalled...].contains { $0.has("WATCHDOG=1") },
             "a ping while the poller was stopped: \(afterFreeze.map(\.lines))")
+        // (The device's samples going stale may raise its alarm meanwhile: "1 alarm active".)
+        let stalledStatus = afterFreeze[firstStalled].status ?? ""
         #expect(
-            afterFreeze[firstStalled].status == "polling 1 device, 3 tags, 0 alarms active; 1 poller thread stalled")
+            stalledStatus.hasPrefix("polling 1 device, 3 tags, ")
+                && stalledStatus.hasSuffix("; 1 poller thread stalled"),
+            "\(stalledStatus)")
 
         // Running again, the pings come back.
         let releasedAt = socket.messages.count

@@ -45,7 +45,7 @@ struct SystemdNotifyService: Service {
             while true {
                 try await clock.sleep(for: tick)
                 let stalled = poller.stalledThreads(tolerance: tick)
-                if stalled > 0 != wasStalled {
+                if (stalled > 0) != wasStalled {
                     if stalled > 0 {
                         logger.error(
                             "polling has stopped making progress: watchdog pings withheld",

@@ -43,7 +43,7 @@ final class NotifySocket: Sendable {
         }
         guard rc == 0 else {
             let message = String(cString: strerror(errno))
-            close(fd)
+            Glibc.close(fd)
             throw SetupError(description: "bind \(name): \(message)")
         }
         // A receive timeout lets the reader notice `close()`.

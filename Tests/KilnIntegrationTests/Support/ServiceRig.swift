@@ -54,3 +54,8 @@ final class ServiceRig: Sendable {
         }
     }
 }
+
+/// A tool a test needs is not installed: the test fails saying how to install it.
+struct ToolMissing: Error, CustomStringConvertible {
+    var description: String
+}
