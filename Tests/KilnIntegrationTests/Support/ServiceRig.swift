@@ -16,7 +16,7 @@ final class ServiceRig: Sendable {
         directory = try TemporaryDirectory()
         let (simulator, port) = try PollerMetricsTests.startSimulator(in: directory)
         self.simulator = simulator
-        try directory.write(
+        _ = try directory.write(
             DeviceMap([
                 MapDevice("sim", port: port, timeout: "300ms", poll: "100ms", tags: PollerMetricsTests.simulatedTags)
             ]),
