@@ -254,11 +254,14 @@ kiln_series() {  # REPEAT SCENARIO
 }
 
 bare_series() {  # REPEAT SCENARIO
-    local r=$1 s=$2 db="$tmp/bare-$1-$2.sqlite" ctl="$tmp/bare-$1-$2" before line
+    # The Kiln series' file (done with): `kiln remediation run --dry-run` needs one, and adds its entry.
+    local r=$1 s=$2 db="$tmp/kiln-$1-$2.sqlite" ctl="$tmp/bare-$1-$2" before line
     gateway_config "$s" "$db" "$ctl" "bare-$r-$s-N" >"$tmp/bare-$s.yaml"
-    # The exact ssh command Kiln would run for this rule (its audit entry goes to a throwaway file).
-    line=$("$kiln" remediation run stamp --dry-run "$tmp/bare-$s.yaml" 2>&1 | sed -n 's/^ssh command: //p')
-    [[ -n $line ]] || die "kiln remediation run --dry-run printed no ssh command: $("$kiln" remediation run stamp --dry-run "$tmp/bare-$s.yaml" 2>&1)"
+    # The exact ssh command Kiln would run for this rule.
+    local dry
+    dry=$("$kiln" remediation run stamp --dry-run "$tmp/bare-$s.yaml" 2>&1) || die "kiln remediation run --dry-run failed: $dry"
+    line=$(sed -n 's/^ssh command: //p' <<<"$dry")
+    [[ -n $line ]] || die "kiln remediation run --dry-run printed no ssh command: $dry"
     mkdir -m 700 -p "$ctl"
     before=$(accepted)
     python3 tools/bench/remediation_bare.py "$s" "$runs" "$line" "$tmp/stamps" "bare-$r-$s" \

@@ -9,13 +9,15 @@ The command line must end in `... -- '<stamp>' '<STAMP_DIR>/<TAG>-N'` (the rule'
 the literal file name `<TAG>-N`): N is replaced per run, and so is the `-E` log (`run-N.log`,
 deleted after each run, as Kiln does).
 
+Both start with one warm-up run, not reported (as Kiln's first run of a series is not).
 fresh: before each run, wait until the previous run's master has gone (its control socket is
 removed when ControlPersist runs out), so every run makes a new connection, as Kiln's runs do
 when episodes are further apart than control_persist.
-mux:   one warm-up run starts the master (not reported); the runs then reuse it, one every
+mux:   the warm-up run starts the master; the runs then reuse it, one every
 SPACING seconds (env REM_BARE_SPACING, default 1.0). The master is closed at the end."""
 import os
 import shlex
+import subprocess
 import sys
 import time
 
@@ -60,9 +62,10 @@ def wait_master_gone(limit=30.0):
         time.sleep(0.05)
 
 
+# A warm-up run, not reported (as Kiln's first run of a series is not): for mux it starts the master.
+if run(0) is None:
+    sys.exit(1)
 if mode == "mux":
-    if run(0) is None:
-        sys.exit(1)
     if not os.path.exists(control_file):
         sys.exit(f"remediation_bare.py: the warm-up run left no master on {control_file}")
 failed = 0
@@ -81,6 +84,7 @@ if os.path.exists(control_file):
     # `ssh -O exit`: the master closes its connection and removes its socket.
     dash = argv.index("--")
     port, user, address = argv[argv.index("-p") + 1], argv[argv.index("-l") + 1], argv[dash - 1]
-    os.spawnve(os.P_WAIT, argv[0], [argv[0], "-F", "/dev/null", "-o", f"ControlPath={control}", "-O", "exit",
-                                    "-p", port, "-l", user, address], env)
+    subprocess.run([argv[0], "-F", "/dev/null", "-o", f"ControlPath={control}", "-O", "exit", "-p", port, "-l",
+                    user, address], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=False)
 print(f"failed {failed}")
