@@ -18,23 +18,36 @@ import Testing
 
     // MARK: - Must show: a changed host key is refused and nothing runs
 
-    @Test func aChangedHostKeyIsRefusedWithTheOfferedFingerprintAndNothingRuns() async throws {
+    /// A pinned key that is not the host's (`changed`), or no key pinned for it (`unknown`).
+    @Test(arguments: ["changed", "unknown"])
+    func aChangedOrUnknownHostKeyIsRefusedWithTheOfferedFingerprintAndNothingRuns(_ pin: String) async throws {
         let r = try RemediationRig()
         defer { r.cleanup() }
+        let knownHosts: String
+        if pin == "changed" {
+            knownHosts = try r.server.knownHostsWithDifferentKey()
+        } else {
+            // The host's own key, pinned for another port only: this host:port has no key pinned.
+            // (An empty file is refused at start, by `kiln run` and `kiln check`.)
+            let line = try String(contentsOfFile: r.server.knownHosts, encoding: .utf8)
+            knownHosts = r.rig.file("known_hosts_other_port")
+            try line.replacing("]:\(r.server.port) ", with: "]:\(r.server.port + 1) ")
+                .write(toFile: knownHosts, atomically: false, encoding: .utf8)
+        }
         try r.write(
             map: RemediationRig.map(port: try Loopback.unusedPort()), mode: "enforce",
             command: try r.recorderCommand(["ran"]), rule: ["max_attempts: 3", "retry_delay: 100ms"],
-            knownHosts: try r.server.knownHostsWithDifferentKey())
+            knownHosts: knownHosts)
         let sim = try await r.rig.simulator()
         defer { sim.stop() }
         let gateway = try r.rig.gateway()
-        try await eventually("the run ended", detail: { gateway.stderr.text }) {
+        try await r.waitFor("the run ended", while: gateway) {
             try await r.auditOutcomes().contains(where: Self.ended.contains)
         }
         let outcomes = try await r.auditOutcomes()
         try #require(outcomes.contains("refused_host_key"), "\(outcomes)")
         // The gateway raises the host key alarm right after the refusal's audit entry.
-        try await eventually("the host key alarm raised", timeout: .seconds(30), detail: { gateway.stderr.text }) {
+        try await r.waitFor("the host key alarm raised", while: gateway, timeout: .seconds(30)) {
             try await r.rig.count(
                 """
                 SELECT count(*) FROM alarm_history
@@ -50,7 +63,9 @@ import Testing
         let entry = try #require(refused.first)
         #expect(entry["fingerprint"] as? String == r.server.fingerprint, "\(entry)")
         #expect(entry["host"] as? String == "box")
-        #expect((entry["detail"] as? String)?.contains(r.server.fingerprint) == true, "\(entry)")
+        let detail = entry["detail"] as? String ?? ""
+        #expect(detail.contains(r.server.fingerprint), "\(entry)")
+        #expect(detail.contains(pin == "changed" ? "has CHANGED" : "is unknown"), "\(entry)")
         #expect(!audit.contains { $0["outcome"] as? String == "succeeded" })
         // Nothing ran on the host.
         #expect(!FileManager.default.fileExists(atPath: r.recorded), "\(r.runs)")
@@ -73,7 +88,7 @@ import Testing
         let sim = try await r.rig.simulator()
         defer { sim.stop() }
         let gateway = try r.rig.gateway()
-        try await eventually("the run ended", detail: { gateway.stderr.text }) {
+        try await r.waitFor("the run ended", while: gateway) {
             try await r.auditOutcomes().contains(where: Self.ended.contains)
         }
         #expect(try await r.stop(gateway) == .exited(0), Comment(rawValue: gateway.stderr.text))
@@ -109,7 +124,7 @@ import Testing
         let sim = try await r.rig.simulator()
         defer { sim.stop() }
         let gateway = try r.rig.gateway()
-        try await eventually("the breaker open and two more episodes after it", detail: { gateway.stderr.text }) {
+        try await r.waitFor("the breaker open and two more episodes after it", while: gateway) {
             guard try await r.auditOutcomes().contains("breaker_opened") else { return false }
             let episodes = try await r.queue().count
             return episodes >= 6
@@ -145,7 +160,7 @@ import Testing
         let sim = try await r.rig.simulator()
         defer { sim.stop() }
         let gateway = try r.rig.gateway()
-        try await eventually("three episodes with a run each in the queue", detail: { gateway.stderr.text }) {
+        try await r.waitFor("three episodes with a run each in the queue", while: gateway) {
             let queue = try await r.queue()
             return queue.count >= 3 && queue.prefix(3).allSatisfy { $0["state"] as? String == "done" }
         }
@@ -176,7 +191,7 @@ import Testing
         let sim = try await r.rig.simulator()
         defer { sim.stop() }
         let gateway = try r.rig.gateway()
-        try await eventually("three failed attempts", detail: { gateway.stderr.text }) {
+        try await r.waitFor("three failed attempts", while: gateway) {
             try await r.auditOutcomes().filter { $0 == "failed" }.count >= 3
         }
         // Time for a fourth attempt, were one allowed (the back-off would be 800 ms).
@@ -213,7 +228,7 @@ import Testing
         let sim = try await r.rig.simulator()
         defer { sim.stop() }
         let gateway = try r.rig.gateway()
-        try await eventually("the dry run audited", detail: { gateway.stderr.text }) {
+        try await r.waitFor("the dry run audited", while: gateway) {
             let outcomes = try await r.auditOutcomes()
             return outcomes.contains("dry_run") || outcomes.contains(where: Self.ended.contains)
         }
@@ -257,7 +272,7 @@ import Testing
 
         let first = try r.rig.gateway()
         var listed = ""
-        try await eventually("a run awaiting approval in kiln remediation list", detail: { first.stderr.text }) {
+        try await r.waitFor("a run awaiting approval in kiln remediation list", while: first) {
             guard try await !r.queue().isEmpty else { return false }
             listed = try await r.remediation(["list"]).stdout
             return listed.contains("awaiting_approval")
@@ -273,7 +288,7 @@ import Testing
         // The restarted gateway polls again (new samples), and the run still waits, the only one.
         let second = try r.rig.gateway()
         let samples = try await r.rig.count("SELECT count(*) FROM samples")
-        try await eventually("the restarted gateway storing samples", detail: { second.stderr.text }) {
+        try await r.waitFor("the restarted gateway storing samples", while: second) {
             try await r.rig.count("SELECT count(*) FROM samples") > samples + 5
         }
         let waiting = try await r.remediation(["list"])
@@ -283,7 +298,7 @@ import Testing
 
         let approved = try await r.remediation(["approve", "\(id)", "--note", "e2e"])
         try #require(approved.status == .exited(0), "\(approved.stderr)")
-        try await eventually("the approved run done", detail: { second.stderr.text }) {
+        try await r.waitFor("the approved run done", while: second) {
             try await r.queue().first?["outcome"] as? String == "succeeded"
         }
         #expect(try await r.stop(second) == .exited(0), Comment(rawValue: second.stderr.text))
@@ -291,7 +306,7 @@ import Testing
         // A third start on the same file, the alarm still active in the same episode: no second run.
         let third = try r.rig.gateway()
         let before = try await r.rig.count("SELECT count(*) FROM samples")
-        try await eventually("the third gateway storing samples", detail: { third.stderr.text }) {
+        try await r.waitFor("the third gateway storing samples", while: third) {
             try await r.rig.count("SELECT count(*) FROM samples") > before + 5
         }
         #expect(try await r.stop(third) == .exited(0), Comment(rawValue: third.stderr.text))
@@ -303,6 +318,46 @@ import Testing
         let outcomes = try await r.auditOutcomes()
         #expect(outcomes == ["approved", "succeeded"], "\(outcomes)")
         #expect(try await r.remediation(["audit", "--verify"]).status == .exited(0))
+    }
+
+    // MARK: - A run cut short by kill -9 is recorded interrupted and not run again blindly
+
+    @Test func aRunCutShortByKill9IsInterruptedAndNotRepeated() async throws {
+        let r = try RemediationRig()
+        defer { r.cleanup() }
+        // The remote command records itself, then takes 3 s: the gateway dies while it runs.
+        try r.write(
+            map: RemediationRig.map(port: try Loopback.unusedPort()), mode: "enforce",
+            command: try r.recorderCommand(["{episode}"], sleep: 3), rule: ["max_attempts: 3", "retry_delay: 100ms"])
+        let sim = try await r.rig.simulator()
+        defer { sim.stop() }
+
+        let first = try r.rig.gateway()
+        try await r.waitFor("the command running on the host", while: first) {
+            guard !r.runs.isEmpty else { return false }
+            return try await r.queue().first?["state"] as? String == "running"
+        }
+        kill(first.pid, SIGKILL)
+        #expect(try await first.exited() == .signaled(SIGKILL))
+
+        let second = try r.rig.gateway()
+        try await r.waitFor("the run recorded interrupted", while: second) {
+            try await r.queue().first?["outcome"] as? String == "interrupted"
+        }
+        // Long enough for a retry (100 ms back-off) to have run, were one queued.
+        let samples = try await r.rig.count("SELECT count(*) FROM samples")
+        try await r.waitFor("the restarted gateway storing samples", while: second) {
+            try await r.rig.count("SELECT count(*) FROM samples") > samples + 10
+        }
+        #expect(try await r.stop(second) == .exited(0), Comment(rawValue: second.stderr.text))
+
+        let queue = try await r.queue()
+        #expect(queue.count == 1, "\(queue)")
+        #expect(r.runs.count == 1, "\(r.runs)")
+        let outcomes = try await r.auditOutcomes()
+        #expect(outcomes == ["interrupted"], "\(outcomes)")
+        let entry = try #require(try await r.audit().first)
+        #expect((entry["detail"] as? String)?.contains("Kiln stopped while it ran") == true, "\(entry)")
     }
 
     // MARK: - Verify after acting: ineffective, escalated through the hooks
@@ -321,7 +376,7 @@ import Testing
         let sim = try await r.rig.simulator()
         defer { sim.stop() }
         let gateway = try r.rig.gateway()
-        try await eventually("an escalation at the webhook", detail: { gateway.stderr.text }) {
+        try await r.waitFor("an escalation at the webhook", while: gateway) {
             receiver.events.contains { $0.transition == "escalation" }
         }
         #expect(try await r.stop(gateway) == .exited(0), Comment(rawValue: gateway.stderr.text))

@@ -69,10 +69,11 @@ final class RemediationRig: Sendable {
             """
     }
 
-    /// The recorder's remote argv: `python3 argv_recorder.py --append [--exit N] FILE` then `arguments`.
-    func recorderCommand(_ arguments: [String], exit code: Int? = nil) throws -> [String] {
-        [try RigTool.python(), Self.recorder, "--append"] + (code.map { ["--exit", "\($0)"] } ?? []) + [recorded]
-            + arguments
+    /// The recorder's remote argv: `python3 argv_recorder.py --append [--exit N] [--sleep S] FILE`
+    /// then `arguments`.
+    func recorderCommand(_ arguments: [String], exit code: Int? = nil, sleep: Int? = nil) throws -> [String] {
+        [try RigTool.python(), Self.recorder, "--append"] + (code.map { ["--exit", "\($0)"] } ?? [])
+            + (sleep.map { ["--sleep", "\($0)"] } ?? []) + [recorded] + arguments
     }
 
     /// Writes the map and a gateway config with a `remediation:` block of one host (this sshd,
@@ -172,6 +173,20 @@ final class RemediationRig: Sendable {
         let queue = (try? await queue()) ?? []
         let audit = (try? await audit()) ?? []
         return "queue: \(queue)\naudit: \(audit)\nrecorded: \(runs)"
+    }
+
+    /// Polls `condition` until it holds, failing at once (with its standard error) if the
+    /// gateway exits first, and after `timeout` otherwise.
+    func waitFor(
+        _ what: String, while gateway: ChildProcess, timeout: Duration = .seconds(120),
+        _ condition: () async throws -> Bool
+    ) async throws {
+        try await eventually(what, timeout: timeout, detail: { gateway.stderr.text }) {
+            if let status = gateway.wait(timeout: .zero) {
+                throw RigFailure("kiln run exited (\(status)) while waiting for \(what): \(gateway.stderr.text)")
+            }
+            return try await condition()
+        }
     }
 
     /// Stops the gateway with SIGTERM (it shuts its ssh masters down) and returns its status.
