@@ -117,15 +117,20 @@ final class AlarmRig: Sendable {
 
     func cleanup() { try? FileManager.default.removeItem(atPath: dir) }
 
-    /// Writes the device map, the secret (0600) and a gateway config with a 100 ms historian
-    /// flush and the `hooks` YAML given (a list, indented by two spaces).
-    func write(map: String, hooks: String) throws {
-        try map.write(toFile: self.map, atomically: false, encoding: .utf8)
+    /// Writes the hooks' secret to `hook.secret`, mode 0600.
+    func writeSecret() throws {
         let secretPath = file("hook.secret")
         guard FileManager.default.createFile(atPath: secretPath, contents: Data(secret.utf8)) else {
             throw RigFailure("cannot write \(secretPath)")
         }
         guard chmod(secretPath, 0o600) == 0 else { throw RigFailure("chmod \(secretPath)") }
+    }
+
+    /// Writes the device map, the secret (0600) and a gateway config with a 100 ms historian
+    /// flush and the `hooks` YAML given (a list, indented by two spaces).
+    func write(map: String, hooks: String) throws {
+        try map.write(toFile: self.map, atomically: false, encoding: .utf8)
+        try writeSecret()
         let config = """
             devices:
               - map.yaml

@@ -84,12 +84,7 @@ final class RemediationRig: Sendable {
         knownHosts: String? = nil, hooks: String? = nil
     ) throws {
         try map.write(toFile: rig.map, atomically: false, encoding: .utf8)
-        if hooks != nil {
-            let secret = rig.file("hook.secret")
-            guard FileManager.default.createFile(atPath: secret, contents: Data(rig.secret.utf8)),
-                chmod(secret, 0o600) == 0
-            else { throw RigFailure("cannot write \(secret)") }
-        }
+        if hooks != nil { try rig.writeSecret() }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes
         let commandText = String(decoding: try encoder.encode(command), as: UTF8.self)
