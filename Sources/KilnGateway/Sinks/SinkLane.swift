@@ -85,15 +85,22 @@ final class SinkLane: Sendable {
         thread.withLock { $0 = handle }
     }
 
-    /// After the last offer: lets the thread consume what is queued, then finishes the sink.
-    /// Blocks; call it off the cooperative pool.
-    func drainAndFinish() {
+    /// After the last offer: lets the thread consume what is queued, and ends it; the sink is
+    /// not finished (a reload hands it to the next configuration's lane). Blocks.
+    func drain() {
         queue?.close()
         if let handle = thread.withLock({ t in
             defer { t = nil }; return t
         }) {
             pthread_join(handle, nil)
         }
+        updateDepth()
+    }
+
+    /// After the last offer: lets the thread consume what is queued, then finishes the sink.
+    /// Blocks; call it off the cooperative pool.
+    func drainAndFinish() {
+        drain()
         sink.finish()
         finished.store(true, ordering: .relaxed)
         updateDepth()
