@@ -1,0 +1,225 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Issue 14's SIGHUP reload through real processes: `kiln simulate` plays the plant, `kiln run`
+/// polls it, the test rewrites the device map and sends SIGHUP, and reads the historian's file
+/// with the sqlite3 CLI.
+@Suite struct ReloadTests {
+    /// One device polled every 100 ms: `temp` (90, its `high` alarm active), `flow` (30, its
+    /// `low` alarm active) and, with `pressure`, a third tag the reload adds. The simulator
+    /// serves all three from the start.
+    static func map(port: Int, pressure: Bool, flowType: String = "float32") -> String {
+        var text = """
+            devices:
+              - name: oven-1
+                host: 127.0.0.1
+                port: \(port)
+                timeout: 300ms
+                poll: 100ms
+                tags:
+                  - name: temp
+                    register: holding
+                    address: 0
+                    type: float32
+                    simulate: { value: 90 }
+                    alarms:
+                      - { name: high, above: 50, severity: major }
+                  - name: flow
+                    register: holding
+                    address: 2
+                    type: \(flowType)
+                    simulate: { value: 30 }
+                    alarms:
+                      - { name: low, below: 40, severity: minor }
+            """
+        if pressure {
+            text += """
+
+                      - name: pressure
+                        register: holding
+                        address: 4
+                        type: float32
+                        simulate: { value: 2.5 }
+                """
+        }
+        return text + "\n"
+    }
+
+    /// A gateway config naming `map.yaml`, with a 100 ms historian flush (`flush` changes it).
+    static func config(flush: String = "100ms") -> String {
+        """
+        devices:
+          - map.yaml
+        shutdown_timeout: 10s
+        historian:
+          path: kiln.sqlite
+          flush: \(flush)
+
+        """
+    }
+
+    /// The rig with the simulator (serving every tag) running and the gateway config written.
+    static func plant(_ rig: AlarmRig) async throws -> (sim: ChildProcess, port: Int) {
+        let port = try Loopback.unusedPort()
+        try map(port: port, pressure: true).write(toFile: rig.file("sim.yaml"), atomically: false, encoding: .utf8)
+        try map(port: port, pressure: false).write(toFile: rig.map, atomically: false, encoding: .utf8)
+        try config().write(toFile: rig.config, atomically: false, encoding: .utf8)
+        let sim = try KilnCLI.start(["simulate", rig.file("sim.yaml")])
+        _ = try await sim.line(containing: "serving")
+        return (sim, port)
+    }
+
+    /// A tag's sample times in the historian, oldest first; none while the gateway has not yet
+    /// created the tables.
+    static func times(_ rig: AlarmRig, tag: String) async throws -> [Int64] {
+        do {
+            return try await rig.query(
+                """
+                SELECT s.time AS time FROM samples s JOIN tags t ON t.id = s.tag
+                WHERE t.device = 'oven-1' AND t.tag = '\(tag)' ORDER BY s.time
+                """
+            ).compactMap { ($0["time"] as? Int).map(Int64.init) }
+        } catch let failure as RigFailure where failure.description.contains("no such table") {
+            return []
+        }
+    }
+
+    static func now() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+    }
+
+    // MARK: - A valid reload: a tag added, no gap in the others, alarms as they were
+
+    @Test func aValidReloadAddsATagWithoutAGapAndKeepsAlarmState() async throws {
+        let rig = try AlarmRig()
+        defer { rig.cleanup() }
+        let (sim, port) = try await Self.plant(rig)
+        defer { sim.stop() }
+        let kiln = try KilnCLI.start(["run", rig.config, "--quiet"])
+        defer { if kiln.wait(timeout: .zero) == nil { kiln.signal(SIGKILL) } }
+
+        // Both alarms active; one acknowledged, the other shelved.
+        try await eventually("both alarms active", detail: { kiln.stderr.text }) {
+            try await rig.count(
+                "SELECT count(*) FROM alarm_state WHERE path IN ('oven-1/temp/high', 'oven-1/flow/low') AND active = 1")
+                == 2
+        }
+        let ack = try await runKiln(["alarms", "ack", "oven-1/temp/high", rig.config, "--note", "seen"])
+        #expect(ack.status == .exited(0), "\(ack)")
+        let shelve = try await runKiln([
+            "alarms", "shelve", "oven-1/flow/low", rig.config, "--for", "2h", "--reason", "sensor swap",
+        ])
+        #expect(shelve.status == .exited(0), "\(shelve)")
+        try await eventually("the acknowledgement and the shelve applied") {
+            try await rig.count(
+                """
+                SELECT count(*) FROM alarm_state WHERE (path = 'oven-1/temp/high' AND state = 'active_acknowledged')
+                OR (path = 'oven-1/flow/low' AND state = 'shelved')
+                """) == 2
+        }
+        let before = try await rig.query("SELECT path, state, episode FROM alarm_state ORDER BY path")
+
+        // The map gains `pressure`; SIGHUP.
+        try Self.map(port: port, pressure: true).write(toFile: rig.map, atomically: false, encoding: .utf8)
+        let hup = Self.now()
+        kiln.signal(SIGHUP)
+        try await eventually("the reload logged", detail: { kiln.stderr.text }) {
+            kiln.stderr.text.contains("reloaded: 1 tag added")
+        }
+        let reloaded = Self.now()
+        try await eventually("pressure in the historian, flow a second past the reload") {
+            let pressure = try await Self.times(rig, tag: "pressure")
+            let flow = try await Self.times(rig, tag: "flow")
+            return !pressure.isEmpty && (flow.last ?? 0) > reloaded + 1_000_000
+        }
+        #expect(kiln.wait(timeout: .zero) == nil, "kiln run is still running")
+
+        // flow, polled every 100 ms, never went more than two periods without a sample.
+        let flow = try await Self.times(rig, tag: "flow")
+        let window = flow.filter { $0 >= hup - 1_000_000 && $0 <= reloaded + 1_000_000 }
+        #expect(window.count >= 10, "\(window)")
+        let gaps = zip(window.dropFirst(), window).map { $0 - $1 }
+        #expect((gaps.max() ?? .max) <= 200_000, "largest gap \(gaps.max() ?? -1) µs across the reload: \(window)")
+
+        // Alarm state carried over: the same states and episodes.
+        let after = try await rig.query("SELECT path, state, episode FROM alarm_state ORDER BY path")
+        func row(_ rows: [[String: Any]], _ path: String) -> String {
+            guard let r = rows.first(where: { $0["path"] as? String == path }) else { return "missing" }
+            return "\(r["state"] as? String ?? "?") \(r["episode"] as? String ?? "-")"
+        }
+        for path in ["oven-1/temp/high", "oven-1/flow/low"] {
+            #expect(row(after, path) == row(before, path), "\(path)")
+        }
+        #expect(row(after, "oven-1/temp/high").hasPrefix("active_acknowledged "))
+        #expect(row(after, "oven-1/flow/low").hasPrefix("shelved "))
+
+        kiln.signal(SIGTERM)
+        #expect(try await kiln.exited() == .exited(0), Comment(rawValue: kiln.stderr.text))
+        // One run, stopped cleanly: the reload is no run boundary.
+        let runs = try await rig.query(#"SELECT ended FROM runs"#)
+        #expect(runs.count == 1 && runs.first?["ended"] as? String == "stop", "\(runs)")
+    }
+
+    // MARK: - Must show: a broken map keeps the gateway running on the old one, and says why
+
+    @Test func aBrokenMapIsRefusedAndTheGatewayRunsOnTheOldOne() async throws {
+        let rig = try AlarmRig()
+        defer { rig.cleanup() }
+        let (sim, port) = try await Self.plant(rig)
+        defer { sim.stop() }
+        let metrics = rig.file("metrics.prom")
+        let kiln = try KilnCLI.start(["run", rig.config, "--quiet", "--metrics", metrics])
+        defer { if kiln.wait(timeout: .zero) == nil { kiln.signal(SIGKILL) } }
+        try await eventually("temp in the historian", detail: { kiln.stderr.text }) {
+            try await !Self.times(rig, tag: "temp").isEmpty
+        }
+
+        // A type that does not exist, on a known line.
+        let broken = Self.map(port: port, pressure: true, flowType: "float33")
+        let line =
+            try #require(
+                broken.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("float33") })
+            + 1
+        try broken.write(toFile: rig.map, atomically: false, encoding: .utf8)
+        let hup = Self.now()
+        kiln.signal(SIGHUP)
+        try await eventually("the refusal on standard error", detail: { kiln.stderr.text }) {
+            kiln.stderr.text.contains("map.yaml:\(line):")
+        }
+        let stderr = kiln.stderr.text
+        #expect(stderr.contains("configuration reload refused"), "\(stderr)")
+        #expect(stderr.contains("float33"), "\(stderr)")
+        // Still running on the old map: temp keeps arriving, pressure never does.
+        try await eventually("temp a second past the refused reload") {
+            (try await Self.times(rig, tag: "temp").last ?? 0) > hup + 1_000_000
+        }
+        #expect(kiln.wait(timeout: .zero) == nil, "kiln run is still running")
+        #expect(try await Self.times(rig, tag: "pressure").isEmpty)
+
+        // A valid map but a historian setting changed: a restart is needed, refused likewise.
+        try Self.map(port: port, pressure: true).write(toFile: rig.map, atomically: false, encoding: .utf8)
+        try Self.config(flush: "200ms").write(toFile: rig.config, atomically: false, encoding: .utf8)
+        kiln.signal(SIGHUP)
+        try await eventually("the restart-needed refusal", detail: { kiln.stderr.text }) {
+            kiln.stderr.text.contains("restart needed for historian")
+        }
+        let second = Self.now()
+        try await eventually("temp a second past the second refusal") {
+            (try await Self.times(rig, tag: "temp").last ?? 0) > second + 1_000_000
+        }
+        #expect(try await Self.times(rig, tag: "pressure").isEmpty)
+
+        kiln.signal(SIGTERM)
+        #expect(try await kiln.exited() == .exited(0), Comment(rawValue: kiln.stderr.text))
+        let exposition = try PrometheusText(String(contentsOfFile: metrics, encoding: .utf8))
+        #expect(exposition.sum("kiln_config_reload_failures_total") == 2, "\(exposition.text)")
+        #expect(exposition.has("kiln_config_last_reload_success", [:]), "\(exposition.text)")
+        #expect(exposition.sum("kiln_config_last_reload_success") == 0, "\(exposition.text)")
+    }
+}
