@@ -222,4 +222,58 @@ import Testing
         #expect(exposition.has("kiln_config_last_reload_success", [:]), "\(exposition.text)")
         #expect(exposition.sum("kiln_config_last_reload_success") == 0, "\(exposition.text)")
     }
+
+    // MARK: - The hooks' outbox across a reload: every event delivered, none twice
+
+    @Test func hookEventsBeforeAndAfterAReloadAreDeliveredOnceEach() async throws {
+        let rig = try AlarmRig()
+        defer { rig.cleanup() }
+        let port = try Loopback.unusedPort()
+        let hookPort = try Loopback.unusedPort()
+        // `temp` crosses 50 every second: its `high` alarm fires and clears, each a webhook event.
+        let toggling = AlarmDeliveryTests.togglingMap(port: port, period: "1s")
+        let extra = """
+
+                  - name: pressure
+                    register: holding
+                    address: 4
+                    type: float32
+                    simulate: { value: 2.5 }
+
+            """
+        try (toggling + extra).write(toFile: rig.file("sim.yaml"), atomically: false, encoding: .utf8)
+        try rig.write(map: toggling + "\n", hooks: AlarmRig.webhook(port: hookPort))
+        let receiver = try await HookReceiver(port: hookPort, secret: rig.secret, log: rig.file("received.jsonl"))
+        defer { receiver.stop() }
+        let sim = try KilnCLI.start(["simulate", rig.file("sim.yaml")])
+        defer { sim.stop() }
+        _ = try await sim.line(containing: "serving")
+        let kiln = try rig.gateway()
+        defer { if kiln.wait(timeout: .zero) == nil { kiln.signal(SIGKILL) } }
+        try await eventually("two events at the receiver", detail: { kiln.stderr.text }) {
+            receiver.events.count >= 2
+        }
+
+        try (toggling + extra).write(toFile: rig.map, atomically: false, encoding: .utf8)
+        kiln.signal(SIGHUP)
+        try await eventually("the reload logged", detail: { kiln.stderr.text }) {
+            kiln.stderr.text.contains("reloaded: 1 tag added")
+        }
+        let before = receiver.events.count
+        try await eventually("two more events after the reload", detail: { kiln.stderr.text }) {
+            receiver.events.count >= before + 2
+        }
+        kiln.signal(SIGTERM)
+        #expect(try await kiln.exited() == .exited(0), Comment(rawValue: kiln.stderr.text))
+
+        // Every event of the outbox was delivered, each once, the same episode going on.
+        let outbox = try await rig.query("SELECT event, state FROM hook_outbox WHERE hook = 'ops'")
+        let delivered = Set(
+            outbox.filter { $0["state"] as? String == "delivered" }.compactMap { $0["event"] as? String })
+        let arrived = receiver.deliveries.filter { $0.status == 200 }.map(\.webhookID)
+        #expect(arrived.count == Set(arrived).count, "an event delivered twice: \(arrived)")
+        #expect(delivered.isSubset(of: Set(arrived)), "\(delivered) \(arrived)")
+        let history = try await rig.history()
+        #expect(Set(history.map(\.id)).isSubset(of: Set(outbox.compactMap { $0["event"] as? String })))
+    }
 }

@@ -10,7 +10,7 @@ struct ReloadService: Service {
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in signals {
                 gateway.logger.notice(
                     "SIGHUP: reloading the configuration", metadata: ["kiln.config": "\(gateway.config.path)"])
