@@ -102,6 +102,14 @@ public final class Pipeline: Sendable {
             marks[slot] = s.timestamp
         }
         watermarks.withLock { $0 = marks }
+        // The run's counts go on (the summary at exit, the sinks' statistics).
+        inCount.add(old.samplesIn, ordering: .relaxed)
+        outCount.add(old.samplesOut, ordering: .relaxed)
+        staleCount.add(old.staleSamples, ordering: .relaxed)
+        sweepCount.add(old.sweeps, ordering: .relaxed)
+        for lane in lanes {
+            if let previous = old.lanes.first(where: { $0.sink.name == lane.sink.name }) { lane.carry(from: previous) }
+        }
     }
 
     /// Starts the conditioning thread (once).

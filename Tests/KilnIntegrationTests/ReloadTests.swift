@@ -164,6 +164,11 @@ import Testing
         // One run, stopped cleanly: the reload is no run boundary.
         let runs = try await rig.query(#"SELECT ended FROM runs"#)
         #expect(runs.count == 1 && runs.first?["ended"] as? String == "stop", "\(runs)")
+        // The closing summary counts the whole run, both configurations: every sample it says it
+        // delivered is in the historian (which filters none here), and no more.
+        let summary = try #require(kiln.stderr.lines.first { $0.hasPrefix("pipeline: ") }, "\(kiln.stderr.text)")
+        let delivered = try #require(summary.firstMatch(of: /polled, (\d+) delivered/).flatMap { Int($0.1) })
+        #expect(try await rig.count("SELECT count(*) FROM samples") == delivered, "\(summary)")
     }
 
     // MARK: - Must show: a broken map keeps the gateway running on the old one, and says why

@@ -63,6 +63,12 @@ final class SinkLane: Sendable {
         }
     }
 
+    /// Takes over the counts of the same sink's lane in the configuration before a reload.
+    func carry(from old: SinkLane) {
+        delivered.add(old.consumed, ordering: .relaxed)
+        inlineDropped.add(old.dropped, ordering: .relaxed)
+    }
+
     /// Whether the sink has finished (its last flush done).
     var isFinished: Bool { finished.load(ordering: .relaxed) }
 
