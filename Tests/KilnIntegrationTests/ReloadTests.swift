@@ -281,4 +281,52 @@ import Testing
         let history = try await rig.history()
         #expect(Set(history.map(\.id)).isSubset(of: Set(outbox.compactMap { $0["event"] as? String })))
     }
+
+    // MARK: - systemd: the watchdog goes on after a reload, the status says a reload was refused
+
+    @Test func underSystemdTheWatchdogGoesOnAndTheStatusSaysAReloadWasRefused() throws {
+        let rig = try ServiceRig()
+        defer { rig.stop() }
+        let socket = try NotifySocket(name: rig.directory.path + "/notify.sock")
+        defer { socket.close() }
+        let gateway = try rig.gateway(environment: [
+            "NOTIFY_SOCKET": socket.name, "WATCHDOG_USEC": "2000000", "WATCHDOG_PID": "$$",
+        ])
+        defer { _ = gateway.stop() }
+        func context() -> Comment {
+            gateway.waitForOutput(timeout: .milliseconds(100))
+            return Comment(
+                rawValue: "messages: \(socket.messages.map(\.lines))\n--- kiln stderr\n\(gateway.stderr.text)")
+        }
+        try #require(socket.waitFor("READY=1", timeout: .seconds(60)) != nil, context())
+
+        // The same configuration again: applied, the new poller threads take over the pings.
+        gateway.signal(SIGHUP)
+        try #require(
+            Poll.until(timeout: .seconds(60)) { gateway.stderr.text.contains("reloaded: no device or tag changed") },
+            context())
+        let reloadedAt = socket.messages.count
+        try #require(
+            Poll.until(timeout: .seconds(30)) {
+                socket.messages[reloadedAt...].filter { $0.has("WATCHDOG=1") }.count >= 3
+            }, context())
+
+        // A broken map: refused, and systemd's status says so until a reload applies.
+        try "devices:\n  - name: [\n".write(
+            toFile: rig.directory.path + "/run.yaml", atomically: false, encoding: .utf8)
+        let refusedAt = socket.messages.count
+        gateway.signal(SIGHUP)
+        var refused: NotifySocket.Message?
+        _ = Poll.until(timeout: .seconds(60)) {
+            refused = socket.messages[refusedAt...].first {
+                $0.status?.contains("reload refused, running the previous configuration: ") == true
+            }
+            return refused != nil
+        }
+        #expect(refused?.status?.contains("run.yaml:") == true, context())
+        // Polling goes on: the watchdog pings still come, with the status.
+        let laterAt = socket.messages.count
+        #expect(socket.waitFor("WATCHDOG=1", after: laterAt, timeout: .seconds(30)) != nil, context())
+        #expect(gateway.stop(grace: .seconds(30)) == .exited(0), context())
+    }
 }
