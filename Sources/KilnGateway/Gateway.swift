@@ -56,11 +56,12 @@ public final class Gateway: Sendable {
         }
     }
 
-    public let config: GatewayConfig
-    public let index: TagIndex
-    public let poller: Poller
-    public let pipeline: Pipeline
-    public let live: LiveState
+    /// The configuration the gateway runs on (the last one a reload applied).
+    public var config: GatewayConfig { generation.config }
+    public var index: TagIndex { generation.index }
+    public var poller: Poller { generation.poller }
+    public var pipeline: Pipeline { generation.pipeline }
+    public var live: LiveState { generation.live }
     public let historian: HistorianWriter?
     /// The alarm engine (when the config has a historian, alarms or hooks), nil otherwise.
     public let alarms: AlarmSink?
@@ -68,11 +69,27 @@ public final class Gateway: Sendable {
     public let hooks: HookDeliveryService?
     /// Remediation (when the config has a `remediation:` block).
     public let remediation: RemediationService?
-    private let options: Options
-    private let logger: Logger
+    let options: Options
+    let logger: Logger
     private let extraServices: [any Service]
     private let group = Mutex<ServiceGroup?>(nil)
     private let shutdownRequested = Atomic<Bool>(false)
+    /// The running configuration's parts, replaced by a reload.
+    private let current: Mutex<Generation>
+    /// The sinks every configuration shares (historian, alarms), before its own.
+    private let sharedSinks: [any Sink]
+    /// The caller's sinks, after the built-in ones; each is told of a reload.
+    let callerSinks: [any Sink]
+    private let conditioningMetrics: ConditioningMetricsSink
+    let reloadGate = ReloadGate()
+    let reloadMetrics: ReloadMetrics
+    /// Why the last reload was refused (systemd's STATUS= says it), nil after one that applied.
+    let lastReloadProblem = Mutex<String?>(nil)
+    let reloadObservers = Mutex<[@Sendable (Gateway) -> Void]>([])
+
+    var generation: Generation { current.withLock { $0 } }
+
+    func replaceGeneration(_ next: Generation) { current.withLock { $0 = next } }
 
     /// Opens the historian (when the config has one) and builds everything else; nothing runs
     /// until ``run(for:)``.
@@ -84,12 +101,9 @@ public final class Gateway: Sendable {
         config: GatewayConfig, sinks: [any Sink] = [], services: [any Service] = [], options: Options = Options(),
         logger: Logger
     ) throws(GatewayError) {
-        self.config = config
         self.options = options
         self.logger = logger
         self.extraServices = services
-        let index = TagIndex(config)
-        self.index = index
         var builtIn: [any Sink] = []
         if let settings = config.historian {
             do {
@@ -151,7 +165,6 @@ public final class Gateway: Sendable {
                     config: settings, path: file, runner: runner, transport: transport, clock: options.clock,
                     metricsFactory: options.metricsFactory, logger: logger)
                 remediation = service
-                builtIn.append(RemediationSink(service: service, config: config))
             } catch {
                 alarms?.runner.stop()
                 historian?.stop()
@@ -160,14 +173,24 @@ public final class Gateway: Sendable {
         } else {
             remediation = nil
         }
-        live = LiveState(index: index)
-        builtIn.append(live)
-        builtIn.append(ConditioningMetricsSink(factory: options.metricsFactory))
-        poller = Poller(
-            config: config, queueCapacity: options.queueCapacity, logger: logger, metrics: options.metricsFactory)
-        pipeline = Pipeline(
-            config: config, index: index, input: poller.queue, sinks: builtIn + sinks, clock: options.clock,
-            metricsFactory: options.metricsFactory, arrival: options.arrival, logger: logger)
+        sharedSinks = builtIn
+        callerSinks = sinks
+        let conditioningMetrics = ConditioningMetricsSink(factory: options.metricsFactory)
+        self.conditioningMetrics = conditioningMetrics
+        let reloadMetrics = ReloadMetrics(factory: options.metricsFactory)
+        reloadMetrics.lastSuccess.record(1)
+        self.reloadMetrics = reloadMetrics
+        let first = Generation.make(
+            config: config, shared: builtIn, remediation: remediation, conditioningMetrics: conditioningMetrics,
+            callerSinks: sinks, options: options, logger: logger)
+        current = Mutex(first)
+    }
+
+    /// A configuration's own parts, around the sinks every configuration shares.
+    func makeGeneration(_ config: GatewayConfig) -> Generation {
+        Generation.make(
+            config: config, shared: sharedSinks, remediation: remediation, conditioningMetrics: conditioningMetrics,
+            callerSinks: callerSinks, options: options, logger: logger)
     }
 
     /// Whether a gateway of `config` runs the alarm engine: with a historian (its built-in sensor
@@ -178,11 +201,7 @@ public final class Gateway: Sendable {
     }
 
     /// The staleness sweep's interval.
-    public var staleTick: Duration {
-        if let tick = options.staleTick { return tick }
-        let shortest = config.devices.lazy.flatMap { $0.tags.map(\.poll) }.min() ?? .seconds(1)
-        return min(max(shortest, .milliseconds(50)), .seconds(1))
-    }
+    public var staleTick: Duration { generation.staleTick }
 
     /// Runs until SIGTERM or SIGINT, ``requestShutdown()``, or `duration` of the clock; then
     /// shuts down within the config's `shutdown_timeout`.
@@ -202,17 +221,20 @@ public final class Gateway: Sendable {
         // The hooks' senders first, so they stop last: after the pipeline and the alarm engine
         // have drained, whatever those committed has its delivery attempted.
         var services: [any Service] = hooks.map { [$0] } ?? []
-        services += pipeline.lanes.map { SinkService(lane: $0, pipeline: pipeline) }
-        services.append(PipelineService(pipeline: pipeline))
-        services.append(PollerService(poller: poller, logger: logger))
-        services.append(TickerService(pipeline: pipeline, clock: clock, interval: staleTick))
+        // Sinks, conditioning, polling and the staleness ticker, of the running configuration
+        // and of each one a reload applies.
+        services.append(GenerationService(gateway: self))
         // Remediation stops first: it raises alarms and escalations until it has stopped, so
         // the alarm engine (stopped with its sink) and the hooks' senders outlive it.
         if let remediation { services.append(remediation) }
         services += extraServices
+        // SIGHUP: reload the configuration file.
+        services.append(ReloadService(gateway: self))
         if let notifier = options.systemd {
             services.append(
-                SystemdNotifyService(notifier: notifier, poller: poller, logger: logger) { [self] in statusLine() })
+                SystemdNotifyService(notifier: notifier, poller: { [self] in poller }, logger: logger) { [self] in
+                    statusLine()
+                })
         }
         services.append(watch)
         let group = ServiceGroup(
@@ -250,19 +272,22 @@ public final class Gateway: Sendable {
 
     /// What the gateway is doing, in a few words (systemd's STATUS=).
     func statusLine() -> String {
-        let devices = config.devices.count
+        let g = generation
+        let devices = g.config.devices.count
         var text =
-            "polling \(devices) device\(devices == 1 ? "" : "s"), \(index.count) tag\(index.count == 1 ? "" : "s")"
+            "polling \(devices) device\(devices == 1 ? "" : "s"), \(g.index.count) tag\(g.index.count == 1 ? "" : "s")"
         if let alarms {
             let active = alarms.runner.list().lazy.filter(\.active).count
             text += ", \(active) alarm\(active == 1 ? "" : "s") active"
         }
+        if let problem = lastReloadProblem.withLock({ $0 }) { text += "; " + problem }
         return text
     }
 
     /// What a shutdown that ran out of time leaves behind, for the log.
     func abandoned() -> [String] {
         var lines: [String] = []
+        let pipeline = self.pipeline
         let queued = poller.queue.count
         if !pipeline.isDone {
             lines.append("conditioning had not drained the poller's queue: \(queued) samples not conditioned")

@@ -22,6 +22,11 @@ public final class Pipeline: Sendable {
     let lanes: [SinkLane]
     private let clock: any EpochClock
     private let conditioner: Mutex<Conditioner?>
+    /// The conditioner once the thread has ended, for the next configuration to take over.
+    private let finishedConditioner = Mutex<Conditioner?>(nil)
+    /// Per slot, the time of the last sample of that tag the previous configuration's pipeline
+    /// handed over (`Int64.min`: none); empty when there was none. See ``adopt(from:change:live:)``.
+    private let watermarks = Mutex<[Int64]>([])
     private let tickPending = Atomic<Bool>(false)
     private let inCount = Atomic<Int>(0)
     private let outCount = Atomic<Int>(0)
@@ -79,6 +84,34 @@ public final class Pipeline: Sendable {
 
     // MARK: Running
 
+    /// Takes over from the pipeline of the configuration before a reload, whose thread has
+    /// ended: the conditioning state of every tag that did not change, and the time of each
+    /// tag's last sample. While both configurations' pollers ran, a tag was polled by both:
+    /// this pipeline drops its samples up to that time, so that every tag's samples still reach
+    /// the sinks once each and in time order. Call before ``start()``.
+    func adopt(from old: Pipeline, change: ConfigChange, live: LiveState) {
+        if let previous = old.finishedConditioner.withLock({ $0 }) {
+            let slots = change.unchangedSlots(oldIndex: old.index)
+            conditioner.withLock { $0?.adopt(from: previous, slots: slots) }
+        }
+        var marks = Array(repeating: Int64.min, count: index.count)
+        live.forEach { s in
+            guard let to = change.newLocation(device: s.device, tag: s.tag),
+                let slot = index.slot(device: to.device, tag: to.tag)
+            else { return }
+            marks[slot] = s.timestamp
+        }
+        watermarks.withLock { $0 = marks }
+        // The run's counts go on (the summary at exit, the sinks' statistics).
+        inCount.add(old.samplesIn, ordering: .relaxed)
+        outCount.add(old.samplesOut, ordering: .relaxed)
+        staleCount.add(old.staleSamples, ordering: .relaxed)
+        sweepCount.add(old.sweeps, ordering: .relaxed)
+        for lane in lanes {
+            if let previous = old.lanes.first(where: { $0.sink.name == lane.sink.name }) { lane.carry(from: previous) }
+        }
+    }
+
     /// Starts the conditioning thread (once).
     func start() throws(GatewayError) {
         guard
@@ -86,6 +119,7 @@ public final class Pipeline: Sendable {
                 defer { c = nil }; return c
             })
         else { return }
+        let marks = watermarks.withLock { $0 }
         var handle = pthread_t()
         let rc = OSThread.spawn(name: "kiln-condition", handle: &handle) { [self] in
             // A plant that asks for real-time polling gets its samples delivered on the same
@@ -94,7 +128,8 @@ public final class Pipeline: Sendable {
                 let achieved = Realtime.applyToCurrentThread(realtime)
                 logger.info("conditioning thread runs at \(achieved)")
             }
-            run(&conditioner)
+            run(&conditioner, watermarks: marks)
+            finishedConditioner.withLock { $0 = conditioner }
             completion.finish()
         }
         guard rc == 0 else {
@@ -123,13 +158,27 @@ public final class Pipeline: Sendable {
     /// adds at most 1 ms from poll to sink (tools/bench/pipeline.sh).
     static let gatherWindow: Int64 = 1_000_000
 
-    private func run(_ conditioner: inout Conditioner) {
+    /// How long (µs of sample time) past the previous pipeline's last sample this one still
+    /// looks for samples of the overlap after a reload.
+    static let overlapWindow: Int64 = 10_000_000
+
+    private func run(_ conditioner: inout Conditioner, watermarks: [Int64]) {
         var batches: [[Sample]] = []
+        // Until samples come well past the last the previous pipeline handed over.
+        var overlapEnds = (watermarks.max() ?? .min).addingReportingOverflow(Self.overlapWindow).partialValue
+        if watermarks.isEmpty { overlapEnds = .min }
         while true {
             let closed = input.take(until: .max, into: &batches)
             let woke = Clocks.monotonicNanoseconds()
             var taken = 0
             for i in batches.indices {
+                if overlapEnds != .min {
+                    batches[i].removeAll { s in
+                        guard let slot = index.slot(of: s) else { return false }
+                        return s.timestamp <= watermarks[slot]
+                    }
+                    if batches[i].contains(where: { $0.timestamp > overlapEnds }) { overlapEnds = .min }
+                }
                 conditioner.condition(&batches[i])
                 taken += batches[i].count
                 deliver(batches[i])

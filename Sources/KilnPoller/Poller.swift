@@ -134,6 +134,8 @@ public final class Poller: Sendable {
     public func stop() {
         for group in groups { group.requestStop() }
         for group in groups { group.join() }
+        // Stopped is not stalled (a reload stops one poller while the next one runs).
+        for group in groups { group.due.store(.max, ordering: .relaxed) }
     }
 
     public var statistics: [PollerStatistics] { pollers.map(\.statistics) }

@@ -45,6 +45,17 @@ public struct Conditioner: Sendable {
         staleReported = Array(repeating: .min, count: tags.count)
     }
 
+    /// Takes over the state of the tags a reload left unchanged (their filters, noise estimates,
+    /// last values and staleness), so their conditioning goes on as if nothing happened.
+    /// - Parameter slots: pairs of slots, in `old`'s index and in this one's, of tags whose
+    ///   configuration is the same in both.
+    public mutating func adopt(from old: Conditioner, slots: [(old: Int, new: Int)]) {
+        for (a, b) in slots where a < old.tags.count && b < tags.count {
+            tags[b] = old.tags[a]
+            staleReported[b] = old.staleReported[a]
+        }
+    }
+
     /// Conditions a batch in place: `value` becomes the conditioned value (nil when withheld),
     /// `status`, `fault`, `reason` and `projected` are set; `raw` and `unscaled` stay as read.
     public mutating func condition(_ samples: inout [Sample]) {

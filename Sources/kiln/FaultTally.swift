@@ -7,23 +7,28 @@ import Synchronization
 final class FaultTallySink: Sink {
     let name = "faults"
     var delivery: SinkDelivery { .inline }
-    private let tally = Mutex(FaultTally())
+    /// The tally, and the configuration whose indices the samples carry (a reload changes it).
+    private let state: Mutex<(tally: FaultTally, config: GatewayConfig)>
+
+    init(config: GatewayConfig) { state = Mutex((FaultTally(), config)) }
 
     func consume(_ batch: [Sample]) -> Bool {
-        tally.withLock { $0.count(batch) }
+        state.withLock { $0.tally.count(batch, config: $0.config) }
         return true
     }
 
-    func text(_ config: GatewayConfig) -> String { tally.withLock { $0.text(config) } }
+    func reload(_ change: ConfigChange) { state.withLock { $0.config = change.new } }
+
+    func text() -> String { state.withLock { $0.tally.text() } }
 }
 
 /// The faults the conditioning caught during `kiln run`, by class, for the closing
 /// `faults caught:` line: a rejected spike shows there even when the live table had moved on by
 /// its next refresh.
 struct FaultTally {
+    /// By name, not index: a reload may move a tag, and the closing line names every tag of the run.
     private struct TagFault: Hashable {
-        var device: Int
-        var tag: Int
+        var path: String
         var fault: Fault
     }
 
@@ -33,24 +38,23 @@ struct FaultTally {
     private var tags: [Fault: [TagFault]] = [:]
     private var seen = Set<TagFault>()
 
-    mutating func count(_ batch: [Sample]) {
+    mutating func count(_ batch: [Sample], config: GatewayConfig) {
         for s in batch where s.fault != .none {
+            guard s.device < config.devices.count, s.tag < config.devices[s.device].tags.count else { continue }
             samples[s.fault, default: 0] += 1
-            let key = TagFault(device: s.device, tag: s.tag, fault: s.fault)
+            let device = config.devices[s.device]
+            let key = TagFault(path: "\(device.name)/\(device.tags[s.tag].name)", fault: s.fault)
             if seen.insert(key).inserted { tags[s.fault, default: []].append(key) }
         }
     }
 
     /// `faults caught (samples): range 12 on boiler-1/return_temp; spike 2 on boiler-1/flue_gas_temp`,
     /// or `faults caught: none`: classes in the order of ``Fault``, at most three tags named each.
-    func text(_ config: GatewayConfig) -> String {
+    func text() -> String {
         var parts: [String] = []
         for fault in Fault.allCases {
             guard let n = samples[fault], let keys = tags[fault] else { continue }
-            let names = keys.prefix(3).map { key in
-                let device = config.devices[key.device]
-                return "\(device.name)/\(device.tags[key.tag].name)"
-            }
+            let names = keys.prefix(3).map(\.path)
             let list =
                 keys.count > 3
                 ? "\(keys.count) tags: " + names.joined(separator: ", ") + ", …" : names.joined(separator: ", ")

@@ -8,11 +8,15 @@ import Synchronization
 /// may block; its queue then drops and counts, the gateway goes on).
 final class JSONPrinterSink: Sink {
     let name = "json"
-    let config: GatewayConfig
+    /// The configuration whose indices the samples carry (a reload changes it).
+    private let current: Mutex<GatewayConfig>
 
-    init(config: GatewayConfig) { self.config = config }
+    init(config: GatewayConfig) { current = Mutex(config) }
+
+    func reload(_ change: ConfigChange) { current.withLock { $0 = change.new } }
 
     func consume(_ batch: [Sample]) -> Bool {
+        let config = current.withLock { $0 }
         var out = ""
         for s in batch {
             let device = config.devices[s.device]
@@ -27,17 +31,20 @@ final class JSONPrinterSink: Sink {
 /// `kiln run`'s live table: every `every`, the latest value of every tag, read from the live
 /// state (which it never holds up for more than one stripe's copy).
 final class LiveTablePrinter: Service, Sendable {
-    let config: GatewayConfig
     let every: Duration
-    private let live = Mutex<LiveState?>(nil)
+    /// The live state and its configuration (a reload replaces both).
+    private let live: Mutex<(state: LiveState?, config: GatewayConfig)>
     private let measured = Mutex<(device: Int, tag: Int, unit: Int)?>(nil)
 
     init(config: GatewayConfig, every: Duration) {
-        self.config = config
+        live = Mutex((nil, config))
         self.every = every
     }
 
-    func attach(_ state: LiveState) { live.withLock { $0 = state } }
+    func attach(_ state: LiveState, config: GatewayConfig) {
+        live.withLock { $0 = (state, config) }
+        measured.withLock { $0 = nil }
+    }
 
     func run() async throws {
         let clock = WallClock()
@@ -55,13 +62,15 @@ final class LiveTablePrinter: Service, Sendable {
     /// the rows go out through a small buffer. Names and units are measured once: formatting the
     /// table was a fifth of a 200-device gateway's CPU (tools/bench/poller.sh) before.
     private func printTable(at now: EpochInstant) {
-        guard let state = live.withLock({ $0 }) else { return }
+        let (attached, config) = live.withLock { $0 }
+        guard let state = attached else { return }
         var rows: [Row] = []
         rows.reserveCapacity(config.devices.count * 8)
         var widths = [6, 3, 5, 4, 6, 6]  // the header's
-        widths[0] = staticWidths.device
-        widths[1] = staticWidths.tag
-        widths[3] = staticWidths.unit
+        let measured = staticWidths(config)
+        widths[0] = measured.device
+        widths[1] = measured.tag
+        widths[3] = measured.unit
         state.forEach { s in
             let value = s.status.isBad ? "-" : ValueFormat.text(s.value, tag: config.devices[s.device].tags[s.tag])
             widths[2] = max(widths[2], value.utf8.count)
@@ -118,7 +127,7 @@ final class LiveTablePrinter: Service, Sendable {
     }
 
     /// The widest device name, tag name and unit of the config (the header's at least).
-    private var staticWidths: (device: Int, tag: Int, unit: Int) {
+    private func staticWidths(_ config: GatewayConfig) -> (device: Int, tag: Int, unit: Int) {
         measured.withLock { cached in
             if let cached { return cached }
             var w = (device: 6, tag: 3, unit: 4)

@@ -18,7 +18,9 @@ extension KilnCommand {
             discussion: """
                 Exits 0 after a clean shutdown (polling stopped, every queue drained, the historian \
                 flushed), printing a summary of the run on standard error; 1 when the shutdown took \
-                longer than the config's shutdown_timeout.
+                longer than the config's shutdown_timeout. SIGHUP reloads the configuration file: \
+                a valid one is applied without a gap in the tags that did not change; an invalid \
+                one is refused with its errors, and the gateway runs on unchanged.
                 """
         )
 
@@ -44,6 +46,9 @@ extension KilnCommand {
 
         func run() async throws {
             let logger = try logging.bootstrap()
+            // Until the gateway's reload service traps it, a SIGHUP must not end the process
+            // (its default action): one that comes during the start is ignored.
+            signal(SIGHUP, SIG_IGN)
             // Read (and removed from the environment) before anything starts a program.
             let systemd = SystemdNotifier.fromEnvironment(logger: logger)
             let config = try loadConfiguration(file)
@@ -56,7 +61,7 @@ extension KilnCommand {
             let instanceLock = try lockInstance(config, logger: logger)
             // Before anything is built: the poller and the gateway create their metric handles then.
             let exposition = MetricsExposition.bootstrap()
-            let faults = FaultTallySink()
+            let faults = FaultTallySink(config: config)
             var sinks: [any Sink] = [faults]
             if json, !quiet { sinks.append(JSONPrinterSink(config: config)) }
             let table = LiveTablePrinter(config: config, every: printEvery.duration)
@@ -75,7 +80,8 @@ extension KilnCommand {
                 printError("error: \(error)")
                 throw ExitCode(1)
             }
-            table.attach(gateway.live)
+            table.attach(gateway.live, config: config)
+            gateway.onReload { gateway in table.attach(gateway.live, config: gateway.config) }
             logger.info(
                 "polling",
                 metadata: [
@@ -84,7 +90,7 @@ extension KilnCommand {
             let started = ContinuousClock.now
             let outcome = await gateway.run(for: duration?.duration)
             let summary = RunSummary(gateway: gateway, elapsed: ContinuousClock.now - started)
-            var report = [faults.text(config), summary.text, summary.pipelineText] + summary.discardLines
+            var report = [faults.text(), summary.text, summary.pipelineText] + summary.discardLines
             if let historian = gateway.historian { report.append(HistorianSummary(historian.statistics).text) }
             if let alarms = gateway.alarms {
                 report.append(AlarmSummary(records: alarms.runner.list(), file: file).text)

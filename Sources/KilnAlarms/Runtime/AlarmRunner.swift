@@ -35,6 +35,8 @@ public final class AlarmRunner: Sendable {
     private let inbox = Mutex<[(AlarmCommand, @Sendable (Result<[AlarmEvent], AlarmCommandError>) -> Void)]>([])
     private let snapshot: Mutex<[AlarmRecord]>
     private let observers = Mutex<[@Sendable ([AlarmEvent]) -> Void]>([])
+    /// Reloaded configurations waiting for the engine's thread, each with what to call once applied.
+    private let reloads = Mutex<[(config: GatewayConfig, done: @Sendable () -> Void)]>([])
     private let thread = Mutex<pthread_t?>(nil)
     private let clock: any EpochClock
     private let options: Options
@@ -139,6 +141,26 @@ public final class AlarmRunner: Sendable {
         }
     }
 
+    /// Rebuilds the engine for a reloaded configuration on the engine's thread, after every
+    /// batch submitted so far, and returns once done. Every alarm keeps its state (by path:
+    /// acknowledged, shelved, its episode); an alarm the new configuration no longer has is
+    /// closed as at a restart. The hooks of `config` must be those the runner was built with.
+    ///
+    /// Submit nothing between the last batch of the old configuration and this call's return.
+    public func reconfigure(_ config: GatewayConfig) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            reloads.withLock { $0.append((config, { c.resume() })) }
+            queue.wake()
+            if thread.withLock({ $0 == nil }) {
+                for r in reloads.withLock({ r in
+                    defer { r.removeAll() }; return r
+                }) {
+                    r.done()
+                }
+            }
+        }
+    }
+
     /// Adds an observer of every event, called on the engine's thread right after the events
     /// are committed (so what it sees is in the file), in order. It must return quickly: hand
     /// the events to another thread.
@@ -180,7 +202,7 @@ public final class AlarmRunner: Sendable {
     }
 
     private func run(_ owned: Owned) {
-        let engine = owned.engine
+        var engine = owned.engine
         let store = owned.store
         let started = WallClock.epochMicroseconds()
         let pid = getpid()
@@ -286,7 +308,19 @@ public final class AlarmRunner: Sendable {
             replies.removeAll()
             for done in afterCommit { done() }
             afterCommit.removeAll()
+            // After this wake-up's commit: the old engine's last changes are in the file.
+            for reload in reloads.withLock({ r in
+                defer { r.removeAll() }; return r
+            }) {
+                engine = reloaded(engine, to: reload.config, store: store)
+                reload.done()
+            }
             if closed { break }
+        }
+        for reload in reloads.withLock({ r in
+            defer { r.removeAll() }; return r
+        }) {
+            reload.done()
         }
         for job in jobs.withLock({ j in
             defer { j.removeAll() }; return j
@@ -300,6 +334,22 @@ public final class AlarmRunner: Sendable {
             reply(.failure(AlarmCommandError("the alarm engine has stopped")))
         }
         store?.clearHeartbeat()
+    }
+
+    /// A new engine for `config` that resumes every alarm of `engine` by path, written to the file.
+    private func reloaded(_ engine: AlarmEngine, to config: GatewayConfig, store: AlarmStore?) -> AlarmEngine {
+        let next = AlarmEngine(
+            config: config, restored: engine.records, now: clock.now.microseconds, logger: logger, metrics: metrics)
+        if let store {
+            do {
+                try store.writeAll(next.records)
+            } catch {
+                // The next commit writes every changed record again; the rest stays as it was.
+                logger.error("alarm state not written after the reload", metadata: ["kiln.error": "\(error)"])
+            }
+        }
+        snapshot.withLock { $0 = next.records }
+        return next
     }
 
     private func log(_ e: AlarmEvent) {

@@ -31,3 +31,16 @@ struct PipelineMetrics: Sendable {
         inputDropped = Gauge(label: "kiln_pipeline_input_dropped", factory: factory)
     }
 }
+
+/// The handles of configuration reloads (SIGHUP).
+struct ReloadMetrics: Sendable {
+    /// Reloads refused (the new configuration was invalid, or needed a restart).
+    let failures: Counter
+    /// 1 when the last reload (or the start) applied its configuration, 0 when it was refused.
+    let lastSuccess: Gauge
+
+    init(factory: any MetricsFactory) {
+        failures = Counter(label: "kiln_config_reload_failures_total", factory: factory)
+        lastSuccess = Gauge(label: "kiln_config_last_reload_success", factory: factory)
+    }
+}

@@ -43,6 +43,10 @@ public struct MetricsExposition: Sendable {
         "kiln_sink_samples_total": "Samples a sink consumed.",
         "kiln_conditioning_faults_total": "Conditioned samples with a fault, by fault class.",
         "kiln_conditioned_samples_total": "Conditioned samples by quality of their OPC UA status.",
+        "kiln_config_reload_failures_total":
+            "Configuration reloads (SIGHUP) refused: the new configuration was invalid or needed a restart.",
+        "kiln_config_last_reload_success":
+            "1 when the last configuration reload (or the start) applied its configuration, 0 when it was refused.",
     ]
 
     /// Writes the exposition text to `path` atomically: into a temporary file beside it, synced,

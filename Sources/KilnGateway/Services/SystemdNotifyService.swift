@@ -13,7 +13,8 @@ import ServiceLifecycle
 /// times them out on schedule, and their samples say so.
 struct SystemdNotifyService: Service {
     let notifier: SystemdNotifier
-    let poller: Poller
+    /// The running configuration's poller (a reload replaces it).
+    let poller: @Sendable () -> Poller
     let logger: Logger
     /// The short status line systemd shows (`systemctl status`).
     let status: @Sendable () -> String
@@ -26,7 +27,7 @@ struct SystemdNotifyService: Service {
         // Real time, whatever clock the gateway was given: systemd's watchdog runs on it.
         let clock = ContinuousClock()
         let started: Void? = try? await cancelWhenGracefulShutdown {
-            while !poller.isStarted { try await clock.sleep(for: .milliseconds(20)) }
+            while !poller().isStarted { try await clock.sleep(for: .milliseconds(20)) }
         }
         guard started != nil else {
             notifier.send(["STOPPING=1"])
@@ -44,7 +45,7 @@ struct SystemdNotifyService: Service {
             var wasStalled = false
             while true {
                 try await clock.sleep(for: tick)
-                let stalled = poller.stalledThreads(tolerance: tick)
+                let stalled = poller().stalledThreads(tolerance: tick)
                 if (stalled > 0) != wasStalled {
                     if stalled > 0 {
                         logger.error(

@@ -23,12 +23,19 @@ public protocol Sink: AnyObject, Sendable {
 
     /// Called once, after the last batch: store, flush, close. May block.
     func finish()
+
+    /// Called at a configuration reload, after the last batch of the old configuration and
+    /// before the first of the new one, whose samples' device and tag indices are those of
+    /// `change.new`: a sink that keeps anything by index maps it over (`change.newLocation`).
+    /// Must return quickly.
+    func reload(_ change: ConfigChange)
 }
 
 extension Sink {
     public var delivery: SinkDelivery { .queued(capacity: 100_000) }
     public var backlog: Int { 0 }
     public func finish() {}
+    public func reload(_ change: ConfigChange) {}
 }
 
 /// How batches reach a sink.

@@ -63,6 +63,12 @@ final class SinkLane: Sendable {
         }
     }
 
+    /// Takes over the counts of the same sink's lane in the configuration before a reload.
+    func carry(from old: SinkLane) {
+        delivered.add(old.consumed, ordering: .relaxed)
+        inlineDropped.add(old.dropped, ordering: .relaxed)
+    }
+
     /// Whether the sink has finished (its last flush done).
     var isFinished: Bool { finished.load(ordering: .relaxed) }
 
@@ -85,15 +91,22 @@ final class SinkLane: Sendable {
         thread.withLock { $0 = handle }
     }
 
-    /// After the last offer: lets the thread consume what is queued, then finishes the sink.
-    /// Blocks; call it off the cooperative pool.
-    func drainAndFinish() {
+    /// After the last offer: lets the thread consume what is queued, and ends it; the sink is
+    /// not finished (a reload hands it to the next configuration's lane). Blocks.
+    func drain() {
         queue?.close()
         if let handle = thread.withLock({ t in
             defer { t = nil }; return t
         }) {
             pthread_join(handle, nil)
         }
+        updateDepth()
+    }
+
+    /// After the last offer: lets the thread consume what is queued, then finishes the sink.
+    /// Blocks; call it off the cooperative pool.
+    func drainAndFinish() {
+        drain()
         sink.finish()
         finished.store(true, ordering: .relaxed)
         updateDepth()

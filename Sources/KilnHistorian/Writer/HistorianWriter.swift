@@ -55,6 +55,7 @@ public final class HistorianWriter: Sendable {
     private let store: any HistorianStore
     private let lastDropLog = Atomic<Int64>(Int64.min)
     private let clock: any EpochClock
+    private let requests = WriterRequests()
 
     /// - Parameters:
     ///   - store: where samples go (`SQLiteStore` in production).
@@ -100,9 +101,11 @@ public final class HistorianWriter: Sendable {
         try body.registerTags()
         store.startBackgroundWork()
         let t = JoinableThread()
-        let rc = t.start(name: "kiln-historian") { [body, queue] in
+        let rc = t.start(name: "kiln-historian") { [body, queue, requests] in
             var loop = body
-            loop.run(queue: queue)
+            loop.run(queue: queue, requests: requests)
+            // A reload posted as the writer stopped must not wait forever.
+            for request in requests.take() { request.done() }
         }
         guard rc == 0 else { throw HistorianError("cannot start the historian writer thread (error \(rc))") }
         thread.withLock { $0 = t }
@@ -140,6 +143,25 @@ public final class HistorianWriter: Sendable {
     /// with a clock that jumps (`ManualClock`); with the wall clock the writer wakes by itself.
     public func wake() { queue.wake() }
 
+    /// Switches the writer to a reloaded configuration's tags, on its thread, after every batch
+    /// submitted so far; returns once done. What the old tags' filters hold is stored first; the
+    /// run record stays open (a reload is not a stop, and leaves no gap).
+    ///
+    /// Submit nothing between the last batch of the old tags and this call's return.
+    /// - Parameters:
+    ///   - tags: every tag of the new configuration, by device index then tag index.
+    ///   - ids: their database ids, in the same (flattened) order, from ``SQLiteStore/register(_:)``.
+    ///   - filters: per device and tag, the historian settings.
+    public func reconfigure(tags: [[TagDescriptor]], ids: [Int64], filters: [[TagHistorianConfig?]]) async {
+        precondition(ids.count == tags.reduce(0) { $0 + $1.count }, "an id for every tag")
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            requests.post(.init(tags: tags, ids: ids, filters: filters, done: { c.resume() }))
+            queue.wake()
+            // Not started yet (or stopped): nothing runs the request, so apply nothing and return.
+            if thread.withLock({ $0 == nil }) { for request in requests.take() { request.done() } }
+        }
+    }
+
     /// Samples waiting in the queue.
     public var queued: Int { queue.count }
 
@@ -154,6 +176,26 @@ public final class HistorianWriter: Sendable {
 }
 
 typealias WriterOptions = HistorianWriter.Options
+
+/// Reloads waiting for the writer thread.
+final class WriterRequests: Sendable {
+    struct Request: Sendable {
+        var tags: [[TagDescriptor]]
+        var ids: [Int64]
+        var filters: [[TagHistorianConfig?]]
+        var done: @Sendable () -> Void
+    }
+    private let pending = Mutex<[Request]>([])
+
+    func post(_ request: Request) { pending.withLock { $0.append(request) } }
+
+    func take() -> [Request] {
+        pending.withLock { p in
+            defer { p.removeAll() }
+            return p
+        }
+    }
+}
 
 #if canImport(Glibc)
     import Glibc

@@ -6,9 +6,9 @@ import Logging
 /// The writer thread's state and loop. Owned by that thread alone once started.
 struct WriterLoop: Sendable {
     let store: any HistorianStore
-    let tags: [TagDescriptor]
+    private(set) var tags: [TagDescriptor]
     /// Device and tag to flat tag index.
-    let tagIndex: TagIndex
+    private(set) var tagIndex: TagIndex
     let options: WriterOptions
     let counters: StatisticsCounters
     let logger: Logger
@@ -18,7 +18,7 @@ struct WriterLoop: Sendable {
     private var ids: [Int64] = []
     private var filters: [ExceptionFilter?]
     /// `filters[i] != nil`, kept apart: testing the optional itself copies the filter.
-    private let filtered: [Bool]
+    private var filtered: [Bool]
 
     // MARK: The batch being gathered
     /// Per flat tag index, the rows of the next commit. Rows are inserted tag by tag in id order:
@@ -103,7 +103,7 @@ struct WriterLoop: Sendable {
         time - since >= interval || time < since
     }
 
-    mutating func run(queue: SampleQueue) {
+    mutating func run(queue: SampleQueue, requests: WriterRequests) {
         let flush = options.flush.wholeMicroseconds
         var batches: [[Sample]] = []
         while true {
@@ -113,6 +113,12 @@ struct WriterLoop: Sendable {
             let closed = queue.take(waitingAtMost: .microseconds(left), into: &batches)
             for batch in batches { process(batch) }
             batches.removeAll(keepingCapacity: true)
+            // After the batches taken with it: the caller posts a reload once every sample of
+            // the old tags was submitted, and submits the new tags' only once it is done.
+            for request in requests.take() {
+                reconfigure(request)
+                request.done()
+            }
             if closed { break }
             let after = now
             if rows > 0, Self.isDue(after, since: batchStarted, interval: flush) { commit() }
@@ -128,13 +134,7 @@ struct WriterLoop: Sendable {
             failure?.nextRetry = 0
             _ = retry()
         }
-        for i in filters.indices where filters[i] != nil {
-            // A held point was counted as filtered out when it was offered; it is stored after all.
-            for p in filters[i]!.flush() {
-                counters.filteredOut.add(-1, ordering: .relaxed)
-                append(i, PendingRow(time: p.time, value: .init(p.value), raw: .init(p.raw), status: p.status))
-            }
-        }
+        flushFilters()
         commit()
         // A clean stop: the run covers up to now. Not while writing fails (the disk is still
         // full): the run then stays open, and the next start closes it at its last committed
@@ -148,6 +148,40 @@ struct WriterLoop: Sendable {
         }
         logger.info(
             "historian writer stopped", metadata: ["kiln.rows": "\(counters.rowsWritten.load(ordering: .relaxed))"])
+    }
+
+    /// Stores what the filters still hold.
+    private mutating func flushFilters() {
+        for i in filters.indices where filters[i] != nil {
+            // A held point was counted as filtered out when it was offered; it is stored after all.
+            for p in filters[i]!.flush() {
+                counters.filteredOut.add(-1, ordering: .relaxed)
+                append(i, PendingRow(time: p.time, value: .init(p.value), raw: .init(p.raw), status: p.status))
+            }
+        }
+    }
+
+    /// Takes a reloaded configuration's tags: what the old tags' filters hold is stored and
+    /// committed, then the samples that follow are of the new tags. The run stays open: a
+    /// reload is not a stop.
+    private mutating func reconfigure(_ request: WriterRequests.Request) {
+        flushFilters()
+        commit()
+        tags = request.tags.flatMap { $0 }
+        tagIndex = TagIndex(tagCounts: request.tags.map(\.count))
+        ids = request.ids
+        var flatFilters: [ExceptionFilter?] = []
+        for (d, device) in request.tags.enumerated() {
+            for (t, tag) in device.enumerated() {
+                let config = d < request.filters.count && t < request.filters[d].count ? request.filters[d][t] : nil
+                flatFilters.append(WriterLoop.filter(for: config, tag: tag))
+            }
+        }
+        filters = flatFilters
+        filtered = flatFilters.map { $0 != nil }
+        pending = Array(repeating: [], count: tags.count)
+        touched.removeAll()
+        insertOrder = ids.indices.sorted { ids[$0] < ids[$1] }
     }
 
     private mutating func process(_ batch: [Sample]) {
