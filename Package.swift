@@ -29,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // libmodbus: KilnModbus imports it for `kiln probe`'s client, and KilnSimulator for the
@@ -157,6 +160,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The HTTP API, the /metrics endpoint and the operator's page (Hummingbird 2), a Service of
+        // the gateway's ServiceGroup.
+        .target(
+            name: "KilnServer",
+            dependencies: [
+                "KilnCore", "KilnConfig", "KilnGateway", "KilnHistorian", "KilnSeries", "KilnAlarms", "KilnRemediation",
+                "KilnCrypto", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The product: one file per subcommand, composing the libraries.
         // What kiln and kiln-bench share on the command line: durations, config loading, standard
         // error, the stop signals.
@@ -171,7 +187,7 @@ let package = Package(
             dependencies: [
                 "KilnCommandLine", "KilnCore", "KilnConfig", "KilnModbus", "KilnSimulator", "KilnPoller", "KilnSignal",
                 "KilnHistorian", "KilnAlarms", "KilnHooks", "KilnCrypto", "KilnSQLite", "KilnRemediation",
-                "KilnGateway", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "KilnGateway", "KilnServer", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -248,6 +264,10 @@ let package = Package(
         .testTarget(
             name: "KilnGatewayTests",
             dependencies: ["KilnGateway", "KilnCore", "KilnSignal", "KilnHistorian", "kiln", "KilnTestSupport"]
+        ),
+        .testTarget(
+            name: "KilnServerTests",
+            dependencies: ["KilnServer", "KilnCore", "KilnCrypto", "kiln", "KilnTestSupport"]
         ),
         .testTarget(
             name: "KilnIntegrationTests",
