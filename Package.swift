@@ -54,6 +54,12 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // zlib, for the HTTP API's gzipped tags snapshot: only KilnServer imports it.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // Pure values: device model, data types, decoding, read planning, status codes.
         .target(name: "KilnCore"),
         // YAML device maps and gateway configs, with FILE:LINE:COLUMN diagnostics.
@@ -166,7 +172,7 @@ let package = Package(
             name: "KilnServer",
             dependencies: [
                 "KilnCore", "KilnConfig", "KilnGateway", "KilnHistorian", "KilnSeries", "KilnAlarms", "KilnRemediation",
-                "KilnCrypto", .product(name: "Hummingbird", package: "hummingbird"),
+                "KilnCrypto", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

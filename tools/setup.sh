@@ -12,8 +12,9 @@ as_root() {
     fi
 }
 
-# libssl-dev: OpenSSL's libcrypto, for the hooks' signatures (KilnCrypto).
-packages=(pkg-config libmodbus-dev libsqlite3-dev libssl-dev)
+# libssl-dev: OpenSSL's libcrypto, for the hooks' signatures (KilnCrypto); zlib1g-dev: gzip of
+# the HTTP API's tags snapshot (KilnServer).
+packages=(pkg-config libmodbus-dev libsqlite3-dev libssl-dev zlib1g-dev)
 # prometheus brings promtool, which checks the metrics exposition the tests emit and
 # `kiln run --metrics` writes; prometheus-alertmanager is the real Alertmanager the hooks'
 # tests push alerts to; openssh-server and openssh-client are the real sshd and ssh the

@@ -98,3 +98,24 @@ extension API {
         return JSONResponse.make(json)
     }
 }
+
+extension API {
+    /// `GET /api/v1/tags`: the shared snapshot, gzipped for a client that takes gzip.
+    func tags(_ request: Request) -> Response {
+        let gzip = request.headers[.acceptEncoding].map(API.acceptsGzip) ?? false
+        var response = JSONResponse.make(buffer: gzip ? snapshot.gzippedDocument() : snapshot.document())
+        if gzip { response.headers[.contentEncoding] = "gzip" }
+        response.headers[.vary] = "Accept-Encoding"
+        return response
+    }
+
+    /// Whether an Accept-Encoding value takes gzip (not with `q=0`).
+    static func acceptsGzip(_ header: String) -> Bool {
+        header.split(separator: ",").contains { part in
+            let fields = part.split(separator: ";").map { String($0).trimmingWhitespace().lowercased() }
+            guard fields.first == "gzip" || fields.first == "x-gzip" || fields.first == "*" else { return false }
+            let q = fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            return q > 0
+        }
+    }
+}

@@ -24,6 +24,7 @@ struct API: Sendable {
     }
 
     func addRoutes(to router: Router<APIContext>) {
+        router.add(middleware: JSONErrors(logger: logger))
         var routes = Routes(router: router)
         routes.get("/healthz") { _, _ in healthz() }
         routes.get("/readyz") { _, _ in readyz() }
@@ -37,7 +38,7 @@ struct API: Sendable {
         }
         routes.get("/api/v1/tags") { request, context in
             _ = try authorize(request, context)
-            return JSONResponse.make(buffer: snapshot.document())
+            return tags(request)
         }
         routes.get("/api/v1/tags/{device}/{tag}/history") { request, context in
             _ = try authorize(request, context)

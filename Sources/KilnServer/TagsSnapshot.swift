@@ -1,3 +1,4 @@
+import CZlib
 import KilnCore
 import KilnGateway
 import NIOCore
@@ -17,6 +18,8 @@ final class TagsSnapshot: Sendable {
 
     private struct State {
         var document: ByteBuffer?
+        /// The document gzipped, made when a client that takes gzip first asks for it.
+        var gzipped: ByteBuffer?
         var built: ContinuousClock.Instant?
         var building = false
         var size = 4096
@@ -43,6 +46,33 @@ final class TagsSnapshot: Sendable {
         self.prefixes = prefixes
     }
 
+    /// The current document gzipped (a tenth of its size: a page polling every second, or a
+    /// load test, would otherwise move megabytes a request at 10,000 tags). Compressed once per
+    /// document, by the first request that takes gzip.
+    func gzippedDocument() -> ByteBuffer {
+        let plain = document()
+        if let cached = state.withLock({ $0.document == plain ? $0.gzipped : nil }) { return cached }
+        let gzipped = TagsSnapshot.gzip(plain)
+        state.withLock { s in
+            if s.document == plain { s.gzipped = gzipped }
+        }
+        return gzipped
+    }
+
+    static func gzip(_ buffer: ByteBuffer) -> ByteBuffer {
+        buffer.withUnsafeReadableBytes { input in
+            var room = kiln_gzip_bound(input.count)
+            var out = ByteBuffer()
+            out.reserveCapacity(room)
+            let rc = out.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { output in
+                let base = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
+                let rc = kiln_gzip(base, input.count, output.baseAddress!.assumingMemoryBound(to: UInt8.self), &room, 1)
+                return rc == 0 ? room : 0
+            }
+            return rc > 0 ? out : ByteBuffer()
+        }
+    }
+
     /// The current document: the shared one while it is younger than `maxAge` (or while another
     /// request rebuilds it), else a new one.
     func document() -> ByteBuffer {
@@ -66,6 +96,7 @@ final class TagsSnapshot: Sendable {
             let document = ByteBuffer(bytes: bytes)
             state.withLock { s in
                 s.document = document
+                s.gzipped = nil
                 s.built = now
                 s.building = false
                 s.size = bytes.count

@@ -72,6 +72,10 @@ import Testing
         #expect(temp["status_code"] as? Int == 0 && temp["fault"] as? String == "none")
         #expect(temp["timestamp"] is String && temp["age_ms"] is Int && temp.keys.contains("raw"))
         #expect((tagsAnswer.json["generated_at"] as? String)?.hasSuffix("Z") == true)
+        #expect(tagsAnswer.headers["content-encoding"] == nil)
+        let gzipped = try await http.request("/api/v1/tags", token: http.token, compressed: true)
+        #expect(gzipped.headers["content-encoding"] == "gzip", "\(gzipped)")
+        #expect((gzipped.json["tags"] as? [[String: Any]])?.first?["tag"] as? String == "temp", "\(gzipped)")
 
         let status = try await http.get("/api/v1/status").json
         #expect(status["devices"] as? Int == 1 && status["tags"] as? Int == 1, "\(status)")
@@ -328,4 +332,58 @@ func sha256Hex(_ text: String) async throws -> String {
     defer { dir.cleanup() }
     let output = try await runTool(["/usr/bin/sha256sum", try dir.write("t", text)])
     return String(output.split(separator: " ").first ?? "")
+}
+
+/// Approving and rejecting remediation runs through the API, against a real sshd.
+@Suite struct HTTPRemediationTests {
+    /// A run awaiting approval (`mode: approve`) is listed by the API, approved with the token
+    /// (recorded in the audit log as the API caller), and runs once; a second approve is 409,
+    /// an unknown run 404.
+    @Test func aRunIsApprovedThroughTheAPIAndRunsOnce() async throws {
+        let r = try RemediationRig()
+        defer { r.cleanup() }
+        try r.write(
+            map: RemediationRig.map(port: try Loopback.unusedPort()), mode: "approve",
+            command: try r.recorderCommand(["{episode}"]))
+        let http = try HTTPRig(rig: r.rig)
+        try http.appendHTTPBlock()
+        let sim = try await r.rig.simulator()
+        defer { sim.stop() }
+        let gateway = try r.rig.gateway()
+        defer { _ = gateway.stop() }
+        try await http.waitUntilServing(gateway)
+
+        var runs: [[String: Any]] = []
+        try await r.waitFor("a run awaiting approval in GET /api/v1/remediations", while: gateway) {
+            runs = try await http.get("/api/v1/remediations").json["runs"] as? [[String: Any]] ?? []
+            return runs.first?["state"] as? String == "awaiting_approval"
+        }
+        let run = try #require(runs.first)
+        let id = try #require(run["id"] as? Int)
+        #expect(run["rule"] as? String == "fix" && run["host"] as? String == "box", "\(run)")
+        #expect((run["argv"] as? [String])?.last == run["episode"] as? String, "\(run)")
+        #expect(run["created_at"] is String)
+        let status = try await http.get("/api/v1/status").json
+        #expect(status["remediations_pending"] as? Int == 1, "\(status)")
+
+        #expect(try await http.post("/api/v1/remediations/\(id + 1000)/approve").status == 404)
+        #expect(try await http.post("/api/v1/remediations/abc/approve").status == 400)
+        let approved = try await http.post("/api/v1/remediations/\(id)/approve")
+        #expect(approved.status == 200 && approved.json["state"] as? String == "queued", "\(approved)")
+        let digest = try await sha256Hex(http.token).prefix(12)
+        #expect((approved.json["decided_by"] as? String)?.hasPrefix("http:\(digest)@127.0.0.1:") == true, "\(approved)")
+        let again = try await http.post("/api/v1/remediations/\(id)/reject")
+        #expect(again.status == 409 && again.json["error"] is String, "\(again)")
+
+        try await r.waitFor("the approved run done", while: gateway) {
+            try await r.queue().first?["outcome"] as? String == "succeeded"
+        }
+        #expect(try await r.stop(gateway) == .exited(0), Comment(rawValue: gateway.stderr.text))
+        #expect(r.runs == [[run["episode"] as? String ?? "?"]], "\(r.runs)")
+        let audit = try await r.audit()
+        #expect(
+            audit.contains {
+                $0["outcome"] as? String == "approved" && ($0["by"] as? String)?.contains("http:\(digest)@") == true
+            }, "\(audit)")
+    }
 }

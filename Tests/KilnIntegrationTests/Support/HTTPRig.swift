@@ -12,8 +12,9 @@ final class HTTPRig: Sendable {
     let token = "kiln-test-" + UUID().uuidString.lowercased()
     let tls: Bool
 
-    init(tls: Bool = false) throws {
-        rig = try AlarmRig()
+    /// - Parameter rig: the folder of another rig (a ``RemediationRig``'s), else a new one.
+    init(tls: Bool = false, rig: AlarmRig? = nil) throws {
+        self.rig = try rig ?? AlarmRig()
         port = try Loopback.unusedPort()
         self.tls = tls
     }
@@ -30,8 +31,7 @@ final class HTTPRig: Sendable {
     func write(period: String = "2s", http: String? = nil, tokenMode: mode_t = 0o600) async throws {
         let map = AlarmDeliveryTests.togglingMap(port: try Loopback.unusedPort(), period: period)
         try map.write(toFile: rig.map, atomically: false, encoding: .utf8)
-        try "# the API's tokens\n\(token)\n".write(toFile: tokenFile, atomically: false, encoding: .utf8)
-        guard chmod(tokenFile, tokenMode) == 0 else { throw RigFailure("chmod \(tokenFile)") }
+        try writeTokens(mode: tokenMode)
         var block = http ?? "  listen: 127.0.0.1:\(port)\n  token_file: api.tokens\n"
         if tls {
             try await makeCertificate()
@@ -48,6 +48,20 @@ final class HTTPRig: Sendable {
             \(block)
             """
         try config.write(toFile: rig.config, atomically: false, encoding: .utf8)
+    }
+
+    /// The token file: a comment and the rig's token.
+    func writeTokens(mode: mode_t = 0o600) throws {
+        try "# the API's tokens\n\(token)\n".write(toFile: tokenFile, atomically: false, encoding: .utf8)
+        guard chmod(tokenFile, mode) == 0 else { throw RigFailure("chmod \(tokenFile)") }
+    }
+
+    /// Adds `http:` on the rig's port with its token file to a config another rig wrote.
+    func appendHTTPBlock() throws {
+        try writeTokens()
+        let text = try String(contentsOfFile: rig.config, encoding: .utf8)
+        try (text + "\nhttp:\n  listen: 127.0.0.1:\(port)\n  token_file: api.tokens\n").write(
+            toFile: rig.config, atomically: false, encoding: .utf8)
     }
 
     /// A self-signed certificate for 127.0.0.1 by the openssl CLI, its key 0600.
@@ -86,7 +100,7 @@ final class HTTPRig: Sendable {
     /// A request by curl (a client that is not Kiln's): `token` nil sends no Authorization.
     func request(
         _ path: String, method: String = "GET", token: String? = nil, body: String? = nil,
-        extraHeaders: [String] = []
+        extraHeaders: [String] = [], compressed: Bool = false
     ) async throws -> Answer {
         let curl = try RigTool.require("/usr/bin/curl", package: "curl")
         let id = UUID().uuidString
@@ -101,6 +115,7 @@ final class HTTPRig: Sendable {
             "-w", "%{http_code}",
         ]
         if tls { arguments += ["--cacert", certificate] }
+        if compressed { arguments.append("--compressed") }
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         for header in extraHeaders { arguments += ["-H", header] }
         if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
