@@ -161,6 +161,7 @@ enum OpenAPIDocument {
      "device",
      "tag",
      "unit",
+     "poll_ms",
      "value",
      "raw",
      "status",
@@ -181,6 +182,10 @@ enum OpenAPIDocument {
      "unit": {
       "type": "string",
       "nullable": true
+     },
+     "poll_ms": {
+      "type": "integer",
+      "minimum": 0
      },
      "value": {
       "$ref": "#/components/schemas/Value"

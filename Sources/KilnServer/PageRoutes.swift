@@ -9,6 +9,7 @@ enum PageRoutes {
         headers[.contentType] = asset.contentType
         headers[.cacheControl] = "no-cache"
         headers[.xContentTypeOptions] = "nosniff"
+        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
         headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; style-src 'self'"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: asset.bytes)))
     }

@@ -9,7 +9,7 @@ import Synchronization
 /// gateway its CPU (an earlier attempt served 17 requests a second). `age_ms` of each tag is
 /// relative to the document's `generated_at`.
 ///
-/// Each tag's fixed part (`{"device":…,"tag":…,"unit":…,`) is encoded once, at start.
+/// Each tag's fixed part (`{"device":…,"tag":…,"unit":…,"poll_ms":…`) is encoded once, at start.
 final class TagsSnapshot: Sendable {
     let live: LiveState
     let maxAge: Duration
@@ -40,6 +40,8 @@ final class TagsSnapshot: Sendable {
                 json.string(tag.name)
                 json.raw(",\"unit\":")
                 json.string(tag.unit)
+                json.raw(",\"poll_ms\":")
+                json.integer(Int64((tag.poll / .milliseconds(1)).rounded()))
                 prefixes.append(json.bytes)
             }
         }
