@@ -118,7 +118,12 @@ final class HTTPRig: Sendable {
         if compressed { arguments.append("--compressed") }
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         for header in extraHeaders { arguments += ["-H", header] }
-        if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
+        let bodyInput = rig.file("in-\(id)")
+        defer { unlink(bodyInput) }
+        if let body {
+            try body.write(toFile: bodyInput, atomically: false, encoding: .utf8)
+            arguments += ["-H", "Content-Type: application/json", "--data-binary", "@" + bodyInput]
+        }
         arguments.append(base + path)
         let code = try await runTool(arguments)
         var headers: [String: String] = [:]
