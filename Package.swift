@@ -284,7 +284,8 @@ let package = Package(
                 "kiln-bench", "KilnMetrics",
                 "CAllocationCounter", "KilnTestSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            exclude: ["Support/schemathesis.toml"]
         ),
     ]
 )

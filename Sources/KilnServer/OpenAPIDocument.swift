@@ -1108,7 +1108,7 @@ enum OpenAPIDocument {
       "required": true,
       "schema": {
        "type": "string",
-       "minLength": 1
+       "pattern": "^[A-Za-z0-9_.:/-]{1,200}$"
       }
      }
     ]
@@ -1184,7 +1184,7 @@ enum OpenAPIDocument {
       "required": true,
       "schema": {
        "type": "string",
-       "minLength": 1
+       "pattern": "^[A-Za-z0-9_.:/-]{1,200}$"
       }
      }
     ],
@@ -1270,7 +1270,7 @@ enum OpenAPIDocument {
       "required": true,
       "schema": {
        "type": "string",
-       "minLength": 1
+       "pattern": "^[A-Za-z0-9_.:/-]{1,200}$"
       }
      }
     ]
