@@ -93,7 +93,8 @@ extension API {
         case .jsonl: headers[.contentType] = "application/x-ndjson"
         case .influx: headers[.contentType] = "text/plain; charset=utf-8"
         }
-        headers[.contentDisposition] = "attachment; filename=\"kiln-export.\(format == .influx ? "lp" : format.rawValue)\""
+        headers[.contentDisposition] =
+            "attachment; filename=\"kiln-export.\(format == .influx ? "lp" : format.rawValue)\""
         headers[.cacheControl] = "no-store"
         return Response(status: .ok, headers: headers, body: body)
     }

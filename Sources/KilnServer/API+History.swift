@@ -26,7 +26,8 @@ extension API {
             multipleAggregates: false)
         guard query.intervals <= API.maximumPoints else {
             throw APIError.badRequest(
-                "from, to and every make \(query.intervals) intervals; at most \(API.maximumPoints): use a longer 'every'")
+                "from, to and every make \(query.intervals) intervals; at most \(API.maximumPoints): use a longer 'every'"
+            )
         }
         let unit = tagConfig.unit
         let bytes: [UInt8] = try await OffThread.run {

@@ -181,7 +181,8 @@ import Testing
         let again = try await http.post("/api/v1/alarms/\(id)/ack")
         #expect(again.status == 409 && again.json["error"] is String, "\(again)")
 
-        let shelve = try await http.post("/api/v1/alarms/\(id)/shelve", body: #"{"for":"1h","reason":"burner service"}"#)
+        let shelve = try await http.post(
+            "/api/v1/alarms/\(id)/shelve", body: #"{"for":"1h","reason":"burner service"}"#)
         #expect(shelve.status == 200 && shelve.json["shelved"] as? Bool == true, "\(shelve)")
         #expect(shelve.json["shelved_until"] is String, "\(shelve)")
         let listed = try await runKiln(["alarms", "list", http.rig.config])

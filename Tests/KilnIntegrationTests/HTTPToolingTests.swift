@@ -110,7 +110,8 @@ import Testing
         let run = try await runProgram(
             schemathesis,
             [
-                "--config-file", Repository.root + "/Tests/KilnIntegrationTests/Support/schemathesis.toml", "run", schema, "--url", http.base, "-H", "Authorization: Bearer \(http.token)",
+                "--config-file", Repository.root + "/Tests/KilnIntegrationTests/Support/schemathesis.toml", "run",
+                schema, "--url", http.base, "-H", "Authorization: Bearer \(http.token)",
                 "--max-examples", "25", "--workers", "1", "--no-color", "--seed", "14",
             ], environment: ["HOME": http.rig.dir, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"],
             timeout: .seconds(900))

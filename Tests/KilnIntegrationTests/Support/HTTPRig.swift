@@ -80,7 +80,9 @@ final class HTTPRig: Sendable {
 
     /// Until `/healthz` answers.
     func waitUntilServing(_ gateway: ChildProcess) async throws {
-        try await eventually("the HTTP server answers /healthz", timeout: .seconds(120), detail: { gateway.stderr.text }) {
+        try await eventually(
+            "the HTTP server answers /healthz", timeout: .seconds(120), detail: { gateway.stderr.text }
+        ) {
             if gateway.wait(timeout: .zero) != nil { throw RigFailure("kiln run exited: \(gateway.stderr.text)") }
             return (try? await request("/healthz", token: nil))?.status == 200
         }
@@ -130,7 +132,8 @@ final class HTTPRig: Sendable {
         let headerText = (try? String(contentsOfFile: headerFile, encoding: .utf8)) ?? ""
         for line in headerText.split(separator: "\r\n").dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         let text = (try? String(contentsOfFile: bodyFile, encoding: .utf8)) ?? ""
         return Answer(status: Int(code) ?? -1, headers: headers, body: text)
