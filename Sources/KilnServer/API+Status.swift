@@ -103,7 +103,7 @@ extension API {
     /// `GET /api/v1/tags`: the shared snapshot, gzipped for a client that takes gzip.
     func tags(_ request: Request) -> Response {
         let gzip = request.headers[.acceptEncoding].map(API.acceptsGzip) ?? false
-        var response = JSONResponse.make(buffer: gzip ? snapshot.gzippedDocument() : snapshot.document())
+        var response = JSONResponse.make(buffer: snapshot.document(gzip: gzip))
         if gzip { response.headers[.contentEncoding] = "gzip" }
         response.headers[.vary] = "Accept-Encoding"
         return response

@@ -4,8 +4,13 @@ import KilnGateway
 import NIOCore
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The `/api/v1/tags` document, built at most every `maxAge` from one pass over the live state
-/// and shared by every request until then: at 10,000 tags, encoding per request would cost the
+/// (on a thread of its own, while requests go on getting the previous one) and shared by every
+/// request until then: at 10,000 tags, encoding per request would cost the
 /// gateway its CPU (an earlier attempt served 17 requests a second). `age_ms` of each tag is
 /// relative to the document's `generated_at`.
 ///
@@ -17,9 +22,10 @@ final class TagsSnapshot: Sendable {
     private let clock = ContinuousClock()
 
     private struct State {
-        var document: ByteBuffer?
-        /// The document gzipped, made when a client that takes gzip first asks for it.
+        var plain: ByteBuffer?
+        /// The same document gzipped, kept once a client that takes gzip has asked.
         var gzipped: ByteBuffer?
+        var gzipWanted = false
         var built: ContinuousClock.Instant?
         var building = false
         var size = 4096
@@ -48,17 +54,54 @@ final class TagsSnapshot: Sendable {
         self.prefixes = prefixes
     }
 
-    /// The current document gzipped (a tenth of its size: a page polling every second, or a
-    /// load test, would otherwise move megabytes a request at 10,000 tags). Compressed once per
-    /// document, by the first request that takes gzip.
-    func gzippedDocument() -> ByteBuffer {
-        let plain = document()
-        if let cached = state.withLock({ $0.document == plain ? $0.gzipped : nil }) { return cached }
-        let gzipped = TagsSnapshot.gzip(plain)
-        state.withLock { s in
-            if s.document == plain { s.gzipped = gzipped }
+    /// The current document (gzipped when asked): the shared one, rebuilt on a thread of its own
+    /// once it is `maxAge` old, so no request waits for an encoding but the very first.
+    func document(gzip: Bool = false) -> ByteBuffer {
+        let now = clock.now
+        let (plain, gzipped, rebuild) = state.withLock { s -> (ByteBuffer?, ByteBuffer?, Bool) in
+            if gzip { s.gzipWanted = true }
+            let stale = s.built.map { now - $0 >= maxAge } ?? true
+            let rebuild = stale && !s.building && s.plain != nil
+            if rebuild { s.building = true }
+            return (s.plain, s.gzipped, rebuild)
         }
-        return gzipped
+        if rebuild {
+            var handle = pthread_t()
+            let rc = OSThread.spawn(name: "kiln-http-tags", detached: true, handle: &handle) { self.rebuild() }
+            if rc != 0 { state.withLock { $0.building = false } }
+        }
+        if gzip, let gzipped { return gzipped }
+        if !gzip, let plain { return plain }
+        // The first request (or the first that takes gzip): build in place.
+        return store(gzip: gzip, started: now).pick(gzip)
+    }
+
+    private func rebuild() {
+        store(gzip: state.withLock { $0.gzipWanted }, started: clock.now)
+        state.withLock { $0.building = false }
+    }
+
+    /// Builds the document (and its gzip), and keeps it unless a newer one is kept already.
+    @discardableResult
+    private func store(gzip: Bool, started: ContinuousClock.Instant) -> Built {
+        let size = state.withLock { $0.size }
+        let bytes = build(capacity: size + size / 8)
+        let plain = ByteBuffer(bytes: bytes)
+        let gzipped = gzip ? TagsSnapshot.gzip(plain) : nil
+        state.withLock { s in
+            guard s.built.map({ $0 <= started }) ?? true else { return }
+            s.plain = plain
+            s.gzipped = gzipped
+            s.built = started
+            s.size = bytes.count
+        }
+        return Built(plain: plain, gzipped: gzipped)
+    }
+
+    private struct Built {
+        var plain: ByteBuffer
+        var gzipped: ByteBuffer?
+        func pick(_ gzip: Bool) -> ByteBuffer { gzip ? gzipped ?? plain : plain }
     }
 
     static func gzip(_ buffer: ByteBuffer) -> ByteBuffer {
@@ -66,44 +109,12 @@ final class TagsSnapshot: Sendable {
             var room = kiln_gzip_bound(input.count)
             var out = ByteBuffer()
             out.reserveCapacity(room)
-            let rc = out.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { output in
+            let written = out.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { output in
                 let base = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
                 let rc = kiln_gzip(base, input.count, output.baseAddress!.assumingMemoryBound(to: UInt8.self), &room, 1)
                 return rc == 0 ? room : 0
             }
-            return rc > 0 ? out : ByteBuffer()
-        }
-    }
-
-    /// The current document: the shared one while it is younger than `maxAge` (or while another
-    /// request rebuilds it), else a new one.
-    func document() -> ByteBuffer {
-        let now = clock.now
-        enum Step {
-            case serve(ByteBuffer)
-            case build(size: Int)
-        }
-        let step: Step = state.withLock { s in
-            if let document = s.document, let built = s.built, now - built < maxAge || s.building {
-                return .serve(document)
-            }
-            s.building = true
-            return .build(size: s.size)
-        }
-        switch step {
-        case .serve(let document):
-            return document
-        case .build(let size):
-            let bytes = build(capacity: size + size / 8)
-            let document = ByteBuffer(bytes: bytes)
-            state.withLock { s in
-                s.document = document
-                s.gzipped = nil
-                s.built = now
-                s.building = false
-                s.size = bytes.count
-            }
-            return document
+            return written > 0 ? out : ByteBuffer()
         }
     }
 
