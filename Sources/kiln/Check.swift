@@ -16,8 +16,8 @@ extension KilnCommand {
                 trigger, host and exact argv template. Each hook's secret_env must be set and each \
                 secret_file, like each remediation identity_file, must be a readable regular file of \
                 mode 0600 owned by Kiln's user; each known_hosts file must hold a host key and not be \
-                writable by others, as `kiln run` requires; so must the http token_file and TLS key \
-                (0600), each token at least 16 characters. Exits 0 when \
+                writable by others, as `kiln run` requires. The http token_file and TLS key are judged \
+                like a secret_file, and each token must have at least 16 characters. Exits 0 when \
                 every file is clean (warnings allowed) and 1 otherwise.
                 """
         )
