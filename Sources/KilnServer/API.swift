@@ -2,6 +2,7 @@ import Hummingbird
 import KilnCore
 import KilnGateway
 import Logging
+import Synchronization
 
 /// The routes of the API and what they share: the gateway, the tokens, the tags snapshot.
 struct API: Sendable {
@@ -9,7 +10,7 @@ struct API: Sendable {
     let tokens: BearerTokens
     let logger: Logger
     let metrics: @Sendable () -> String
-    let snapshot: TagsSnapshot
+    private let snapshots: SnapshotBox
     let health: Health
     /// `kiln`'s version, shown by `/api/v1/status`.
     static let version = "0.14.0"
@@ -19,7 +20,7 @@ struct API: Sendable {
         self.tokens = tokens
         self.logger = logger
         self.metrics = metrics
-        snapshot = TagsSnapshot(config: gateway.config, live: gateway.live)
+        snapshots = SnapshotBox(TagsSnapshot(config: gateway.config, live: gateway.live))
         health = Health(gateway: gateway)
     }
 
@@ -76,6 +77,16 @@ struct API: Sendable {
         routes.get("/") { _, _ in try PageRoutes.response("index.html") }
         routes.get("/assets/{file}") { _, context in try PageRoutes.response(try segment(context, "file")) }
         table.table = routes.table
+    }
+
+    /// The tags snapshot of the gateway's live state: a new one when the live state is another
+    /// (a reloaded configuration runs a new generation of it).
+    var snapshot: TagsSnapshot {
+        let live = gateway.live
+        return snapshots.current.withLock { current in
+            if current.live !== live { current = TagsSnapshot(config: gateway.config, live: live) }
+            return current
+        }
     }
 
     /// The caller of a request that offers a configured token: `http:<12 hex>@<peer>`; else
@@ -154,4 +165,10 @@ struct RouteTable: Sendable {
 final class RouteTableBox: @unchecked Sendable {
     // @unchecked: written once while the router is built, before the server runs; read after.
     var table = RouteTable()
+}
+
+/// The current tags snapshot.
+final class SnapshotBox: Sendable {
+    let current: Mutex<TagsSnapshot>
+    init(_ snapshot: TagsSnapshot) { current = Mutex(snapshot) }
 }
