@@ -102,14 +102,14 @@ struct DemoAlarmTests {
         #expect(checked >= 8)
     }
 
-    /// The commented `alarms:` and `hooks:` examples of the gateway config, uncommented, load,
+    /// The commented `alarms:`, `hooks:` and `http:` examples of the gateway config, uncommented, load,
     /// and the alarm settings they show are the defaults they claim to be.
     @Test func theCommentedExamplesLoadWhenUncommented() throws {
         let text = try String(contentsOfFile: DemoPlantTests.root + "/config/kiln.yaml", encoding: .utf8)
         var uncommented: [String] = []
         var inBlock = false
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line == "# alarms:" || line == "# hooks:" {
+            if line == "# alarms:" || line == "# hooks:" || line == "# http:" {
                 inBlock = true
             } else if !line.hasPrefix("#   ") {
                 inBlock = false
@@ -122,5 +122,8 @@ struct DemoAlarmTests {
         #expect(checked.config.hooks.map(\.name) == ["ops", "alertmanager", "oncall", "log"])
         #expect(checked.config.hooks.map(\.kind) == [.webhook, .alertmanager, .pagerduty, .exec])
         #expect(checked.warnings.isEmpty)
+        #expect(checked.config.http?.listenText == "127.0.0.1:8080")
+        #expect(checked.config.http?.tokenFile == "/etc/kiln/api.tokens")
+        #expect(checked.config.http?.tls?.key == "/etc/kiln/tls.key")
     }
 }

@@ -127,6 +127,8 @@ public struct ConfigChange: Sendable {
         if old.remediation.map({ stripped($0) }) != new.remediation.map({ stripped($0) }) {
             names.append("remediation")
         }
+        // The server's socket, tokens and certificate are taken at start.
+        if old.http.map({ stripped($0) }) != new.http.map({ stripped($0) }) { names.append("http") }
         if Gateway.hasAlarms(old) != Gateway.hasAlarms(new) {
             names.append("alarms (the first alarm of a gateway without a historian, or its last)")
         }
@@ -152,6 +154,14 @@ public struct ConfigChange: Sendable {
             return a
         }
         return t
+    }
+
+    static func stripped(_ http: HTTPConfig) -> HTTPConfig {
+        var h = http
+        h.location = nil
+        h.tokenFileLocation = nil
+        h.tlsKeyLocation = nil
+        return h
     }
 
     static func stripped(_ hook: HookConfig) -> HookConfig {
