@@ -157,6 +157,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The HTTP API, the metrics endpoint and the operator's page; the page's three files are
+        // embedded in the binary (`PackageResources`), so the gateway serves them with nothing
+        // beside it and the page needs nothing from outside the plant network.
+        .target(
+            name: "KilnServer",
+            resources: [.embedInCode("Page/index.html"), .embedInCode("Page/app.js"), .embedInCode("Page/style.css")]
+        ),
         // The product: one file per subcommand, composing the libraries.
         // What kiln and kiln-bench share on the command line: durations, config loading, standard
         // error, the stop signals.
@@ -254,9 +261,11 @@ let package = Package(
             dependencies: [
                 "KilnCore", "KilnConfig", "KilnModbus", "KilnSimulator", "KilnPoller", "KilnHistorian", "kiln",
                 "kiln-bench", "KilnMetrics",
-                "CAllocationCounter", "KilnTestSupport",
+                "CAllocationCounter", "KilnTestSupport", "KilnServer",
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            // The page's Chromium driver, run by PageTests with python3.
+            exclude: ["Support/page_driver.py"]
         ),
     ]
 )

@@ -19,10 +19,11 @@ packages=(pkg-config libmodbus-dev libsqlite3-dev libssl-dev)
 # tests push alerts to; openssh-server and openssh-client are the real sshd and ssh the
 # remediation transport's tests run against; systemd brings systemd-analyze, which verifies
 # config/kiln.service, and systemctl, which tools/install's test enables it with in a temp root;
-# passwd brings the useradd that tools/install creates its user with.
+# passwd brings the useradd that tools/install creates its user with; chromium is the browser
+# the page's tests drive headless (Debian's build: nothing is downloaded at test time).
 $want_tests && packages+=(
     python3 python3-pip procps sqlite3 prometheus prometheus-alertmanager openssh-server openssh-client
-    systemd passwd
+    systemd passwd chromium
 )
 
 missing=()
@@ -46,5 +47,12 @@ if $want_tests; then
         echo "setup: installing pymodbus 3.16 (the independent Modbus peer the tests use)" >&2
         python3 -m pip install --quiet --disable-pip-version-check 'pymodbus>=3.16,<3.17' 2>/dev/null ||
             python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'pymodbus>=3.16,<3.17'
+    fi
+    # Playwright drives Debian's chromium (executable_path=/usr/bin/chromium) in the page's tests
+    # and tools/bench/page-first-paint.sh; its own browser download is never used.
+    if ! python3 -c 'import playwright.sync_api' 2>/dev/null; then
+        echo "setup: installing playwright (drives the page's tests in Debian's chromium)" >&2
+        python3 -m pip install --quiet --disable-pip-version-check 'playwright>=1.49,<2' 2>/dev/null ||
+            python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'playwright>=1.49,<2'
     fi
 fi
