@@ -32,8 +32,8 @@
     }
   }
 
-  /// fetch with the token; a 401 signs out and brings the token prompt back. Answers with a
-  /// status in `allow` (e.g. 503 of /readyz) are returned rather than thrown.
+  // fetch with the token; a 401 signs out and brings the token prompt back. Answers with a
+  // status in `allow` (e.g. 503 of /readyz) are returned rather than thrown.
   async function api(path, { method = 'GET', body, allow = [] } = {}) {
     const headers = { Accept: 'application/json' };
     if (token) headers.Authorization = 'Bearer ' + token;
@@ -77,6 +77,8 @@
 
   function signOut(message) {
     stop();
+    $('link').textContent = 'Signed out';
+    $('link').className = 'link';
     token = null;
     sessionStorage.removeItem(TOKEN_KEY);
     showLogin(message);
@@ -128,7 +130,7 @@
     timer = setTimeout(() => loop(gen), Math.max(100, TICK_MS - (performance.now() - began)));
   }
 
-  /// Says whether what the page shows is live, every second, answer or not.
+  // Says whether what the page shows is live, every second, answer or not.
   function updateLink() {
     const link = $('link');
     if (!running) return;
@@ -204,8 +206,8 @@
 
   const MARK = { good: '✓ OK', uncertain: '⚠ UNCERTAIN', bad: '✖ BAD', stale: '⌛ STALE' };
 
-  /// What a tag's reading is worth to the operator: good, uncertain, bad or stale. Anything the
-  /// page does not recognise is bad; a value older than three poll periods is stale.
+  // What a tag's reading is worth to the operator: good, uncertain, bad or stale. Anything the
+  // page does not recognise is bad; a value older than three poll periods is stale.
   function classify(t, period) {
     if (t.quality === 'bad' || t.value === null || t.value === undefined || t.timestamp == null) return 'bad';
     if (t.fault === 'stale' || t.status === 'UncertainNoCommunicationLastUsableValue') return 'stale';
@@ -261,8 +263,8 @@
     return true;
   }
 
-  /// Builds the device sections: one skeleton of empty rows per device through innerHTML (no
-  /// API data in it), then names through textContent; everything into one fragment.
+  // Builds the device sections: one skeleton of empty rows per device through innerHTML (no
+  // API data in it), then names through textContent; everything into one fragment.
   function buildTags(tags) {
     const container = $('devices');
     const fragment = document.createDocumentFragment();
@@ -321,8 +323,8 @@
     $('tag-count').textContent = `${tags.length} in ${view.devices.length} devices`;
   }
 
-  /// Learns each tag's poll period from how often its timestamp moves (the shortest interval
-  /// seen), unless the API says it (`poll_ms`).
+  // Learns each tag's poll period from how often its timestamp moves (the shortest interval
+  // seen), unless the API says it (`poll_ms`).
   function notePeriod(i, t) {
     if (typeof t.poll_ms === 'number' && t.poll_ms > 0) {
       view.period[i] = t.poll_ms;
@@ -722,7 +724,7 @@
     return node;
   }
 
-  /// Ticks at 1, 2 or 5 times a power of ten covering [min, max].
+  // Ticks at 1, 2 or 5 times a power of ten covering [min, max].
   function niceTicks(min, max, count) {
     const span = max - min;
     const raw = span / Math.max(1, count);
@@ -739,10 +741,10 @@
     (s) => s * 1000,
   );
 
-  /// Draws `points` ({t, value, quality}) over [from, to] into `svg`: axes, gridlines, the line
-  /// of good points (broken wherever a point is null or not good), uncertain stretches dashed,
-  /// and bad or uncovered stretches shaded. `step`: a bucket's length (0 for raw points).
-  /// Returns counts for the caption.
+  // Draws `points` ({t, value, quality}) over [from, to] into `svg`: axes, gridlines, the line
+  // of good points (broken wherever a point is null or not good), uncertain stretches dashed,
+  // and bad or uncovered stretches shaded. `step`: a bucket's length (0 for raw points).
+  // Returns counts for the caption.
   function drawChart(svg, points, from, to, unit, step) {
     const parsed = [];
     for (const p of points || []) {
