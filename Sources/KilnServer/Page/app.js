@@ -12,6 +12,7 @@
   const TOKEN_KEY = 'kiln.token';
   const TICK_MS = 1000; // tags and alarms
   const SLOW_TICKS = 3; // health and approvals every third tick
+  const LEARN_STEPS = 8; // timestamp intervals a tag's poll period is learned from
   const NOT_LIVE_MS = 3500; // no answer for this long: the page says nothing on it is live
   const $ = (id) => document.getElementById(id);
 
@@ -234,8 +235,9 @@
     deviceOf: [], // index into devices per tag
     devices: [], // { name, details, tally, tallyText, start, end, open }
     latest: [], // the last tags answer
-    lastStamp: [], // per tag: its last timestamp and the shortest interval seen between two
-    period: [],
+    lastStamp: [], // per tag: its last timestamp, the shortest interval seen between two,
+    period: [], // and how many intervals were seen
+    learned: [],
     selected: -1,
     openByName: new Map(),
     renderMs: 0, // the last update of the table, for the benchmark
@@ -274,6 +276,7 @@
     view.deviceOf = new Array(tags.length);
     view.lastStamp = new Array(tags.length).fill(null);
     view.period = new Array(tags.length).fill(0);
+    view.learned = new Array(tags.length).fill(0);
     view.devices = [];
     view.selected = -1;
     let start = 0;
@@ -323,19 +326,23 @@
     $('tag-count').textContent = `${tags.length} in ${view.devices.length} devices`;
   }
 
-  // Learns each tag's poll period from how often its timestamp moves (the shortest interval
-  // seen), unless the API says it (`poll_ms`).
+  // Learns each tag's poll period from how often its timestamp moves (the shortest of the
+  // first LEARN_STEPS intervals seen), unless the API says it (`poll_ms`).
   function notePeriod(i, t) {
     if (typeof t.poll_ms === 'number' && t.poll_ms > 0) {
       view.period[i] = t.poll_ms;
       return;
     }
+    if (view.learned[i] >= LEARN_STEPS) return;
     const stamp = t.timestamp;
     const last = view.lastStamp[i];
     if (stamp && last !== stamp) {
       if (last) {
         const step = Date.parse(stamp) - Date.parse(last);
-        if (step > 0 && (view.period[i] === 0 || step < view.period[i])) view.period[i] = step;
+        // Seen only through one-second snapshots, so never taken below a second.
+        const seen = Math.max(step, TICK_MS);
+        if (step > 0 && (view.period[i] === 0 || seen < view.period[i])) view.period[i] = seen;
+        view.learned[i] += 1;
       }
       view.lastStamp[i] = stamp;
     }
