@@ -234,6 +234,7 @@
     shown: [], // what each row shows now, to touch only what changed
     deviceOf: [], // index into devices per tag
     devices: [], // { name, details, tally, tallyText, start, end, open }
+    sectionOf: new WeakMap(), // a device's <details> -> its index in devices
     latest: [], // the last tags answer
     lastStamp: [], // per tag: its last timestamp, the shortest interval seen between two,
     period: [], // and how many intervals were seen
@@ -278,6 +279,7 @@
     view.period = new Array(tags.length).fill(0);
     view.learned = new Array(tags.length).fill(0);
     view.devices = [];
+    view.sectionOf = new WeakMap();
     view.selected = -1;
     let start = 0;
     while (start < tags.length) {
@@ -302,10 +304,10 @@
       const device = { name, details, tally, tallyText: '', start, end, open };
       const d = view.devices.length;
       view.devices.push(device);
+      view.sectionOf.set(details, d);
       const rows = table.tBodies[0].rows;
       for (let i = start; i < end; i++) {
         const tr = rows[i - start];
-        tr.dataset.i = String(i);
         tr.dataset.key = view.keys[i];
         const cells = tr.cells;
         const status = cells[3].children;
@@ -317,7 +319,11 @@
       details.addEventListener('toggle', () => {
         device.open = details.open;
         view.openByName.set(name, details.open);
-        if (details.open) for (let i = device.start; i < device.end; i++) renderRow(i, view.latest[i]);
+        if (!details.open) return;
+        for (let i = device.start; i < device.end; i++) {
+          const t = view.latest[i];
+          if (t) renderRow(i, t, classify(t, view.period[i]));
+        }
       });
       fragment.append(details);
       start = end;
@@ -348,11 +354,9 @@
     }
   }
 
-  function renderRow(i, t) {
-    if (!t) return;
+  function renderRow(i, t, q) {
     const r = view.rows[i];
     const s = view.shown[i];
-    const q = classify(t, view.period[i]);
     if (s.q !== q) {
       r.tr.className = 'q-' + q + (i === view.selected ? ' selected' : '');
       r.mark.textContent = MARK[q];
@@ -385,7 +389,7 @@
       const d = view.deviceOf[i];
       const q = classify(t, view.period[i]);
       if (q !== 'good') counts[d][q] += 1;
-      if (view.devices[d].open) renderRow(i, t);
+      if (view.devices[d].open) renderRow(i, t, q);
     }
     view.devices.forEach((device, d) => {
       const c = counts[d];
@@ -417,7 +421,9 @@
     const button = event.target.closest('button.tn');
     if (!button) return;
     const tr = button.closest('tr');
-    const i = Number(tr.dataset.i);
+    const device = view.devices[view.sectionOf.get(tr.closest('details'))];
+    if (!device) return;
+    const i = device.start + tr.sectionRowIndex;
     const t = view.latest[i];
     if (!t) return;
     selectRow(i);
