@@ -17,18 +17,4 @@ public enum PageAssets {
 
     /// The names ``asset(named:)`` knows.
     public static let names = ["index.html", "app.js", "style.css"]
-
-    /// Headers to send with each of the page's files: the page loads only its own script and
-    /// style and talks only to its own origin, so markup smuggled into a tag's reason or an
-    /// alarm's text could run nothing even if it were ever inserted as HTML.
-    public static let securityHeaders: [(name: String, value: String)] = [
-        (
-            "Content-Security-Policy",
-            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
-                + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-        ),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "no-referrer"),
-        ("Cache-Control", "no-cache"),
-    ]
 }
