@@ -29,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // libmodbus: KilnModbus imports it for `kiln probe`'s client, and KilnSimulator for the
@@ -50,6 +54,12 @@ let package = Package(
             name: "COpenSSL",
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
+        ),
+        // zlib, for the HTTP API's gzipped tags snapshot: only KilnServer imports it.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
         ),
         // Pure values: device model, data types, decoding, read planning, status codes.
         .target(name: "KilnCore"),
@@ -157,11 +167,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The HTTP API, the metrics endpoint and the operator's page; the page's three files are
-        // embedded in the binary (`PackageResources`), so the gateway serves them with nothing
-        // beside it and the page needs nothing from outside the plant network.
+        // The HTTP API, the /metrics endpoint and the operator's page (Hummingbird 2), a Service of
+        // the gateway's ServiceGroup. The page's three files are embedded in the binary
+        // (`PackageResources`), so the gateway serves them with nothing beside it and the page
+        // needs nothing from outside the plant network.
         .target(
             name: "KilnServer",
+            dependencies: [
+                "KilnCore", "KilnConfig", "KilnGateway", "KilnHistorian", "KilnSeries", "KilnAlarms", "KilnRemediation",
+                "KilnCrypto", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.embedInCode("Page/index.html"), .embedInCode("Page/app.js"), .embedInCode("Page/style.css")]
         ),
         // The product: one file per subcommand, composing the libraries.
@@ -178,7 +198,7 @@ let package = Package(
             dependencies: [
                 "KilnCommandLine", "KilnCore", "KilnConfig", "KilnModbus", "KilnSimulator", "KilnPoller", "KilnSignal",
                 "KilnHistorian", "KilnAlarms", "KilnHooks", "KilnCrypto", "KilnSQLite", "KilnRemediation",
-                "KilnGateway", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "KilnGateway", "KilnServer", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -255,6 +275,10 @@ let package = Package(
         .testTarget(
             name: "KilnGatewayTests",
             dependencies: ["KilnGateway", "KilnCore", "KilnSignal", "KilnHistorian", "kiln", "KilnTestSupport"]
+        ),
+        .testTarget(
+            name: "KilnServerTests",
+            dependencies: ["KilnServer", "KilnCore", "KilnCrypto", "kiln", "KilnTestSupport"]
         ),
         .testTarget(
             name: "KilnIntegrationTests",

@@ -12,18 +12,20 @@ as_root() {
     fi
 }
 
-# libssl-dev: OpenSSL's libcrypto, for the hooks' signatures (KilnCrypto).
-packages=(pkg-config libmodbus-dev libsqlite3-dev libssl-dev)
+# libssl-dev: OpenSSL's libcrypto, for the hooks' signatures (KilnCrypto); zlib1g-dev: gzip of
+# the HTTP API's tags snapshot (KilnServer).
+packages=(pkg-config libmodbus-dev libsqlite3-dev libssl-dev zlib1g-dev)
 # prometheus brings promtool, which checks the metrics exposition the tests emit and
 # `kiln run --metrics` writes; prometheus-alertmanager is the real Alertmanager the hooks'
 # tests push alerts to; openssh-server and openssh-client are the real sshd and ssh the
 # remediation transport's tests run against; systemd brings systemd-analyze, which verifies
 # config/kiln.service, and systemctl, which tools/install's test enables it with in a temp root;
-# passwd brings the useradd that tools/install creates its user with; chromium is the browser
-# the page's tests drive headless (Debian's build: nothing is downloaded at test time).
+# passwd brings the useradd that tools/install creates its user with; curl is the HTTP API
+# tests' client and openssl makes their self-signed TLS certificate; chromium is the browser the
+# page's tests drive headless (Debian's build: nothing is downloaded at test time).
 $want_tests && packages+=(
     python3 python3-pip procps sqlite3 prometheus prometheus-alertmanager openssh-server openssh-client
-    systemd passwd chromium
+    systemd passwd curl openssl chromium
 )
 
 missing=()
@@ -47,6 +49,13 @@ if $want_tests; then
         echo "setup: installing pymodbus 3.16 (the independent Modbus peer the tests use)" >&2
         python3 -m pip install --quiet --disable-pip-version-check 'pymodbus>=3.16,<3.17' 2>/dev/null ||
             python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'pymodbus>=3.16,<3.17'
+    fi
+    # schemathesis checks the HTTP API against its OpenAPI document.
+    if ! command -v schemathesis >/dev/null ||
+        ! python3 -c 'import schemathesis, sys; sys.exit(0 if schemathesis.__version__.startswith("4.") else 1)' 2>/dev/null; then
+        echo "setup: installing schemathesis 4 (checks the HTTP API against its OpenAPI document)" >&2
+        python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4.3,<5' 2>/dev/null ||
+            python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'schemathesis>=4.3,<5'
     fi
     # Playwright drives Debian's chromium (executable_path=/usr/bin/chromium) in the page's tests
     # and tools/bench/page-first-paint.sh; its own browser download is never used.

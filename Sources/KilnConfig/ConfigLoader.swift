@@ -102,6 +102,7 @@ public enum ConfigLoader {
                         if let realtime = fields["realtime"] { config.realtime = reader.realtime(realtime) }
                         if let historian = fields["historian"] { config.historian = reader.historian(historian) }
                         config.pidFile = reader.pidFile(fields, historian: config.historian)
+                        if let http = fields["http"] { config.http = reader.http(http) }
                         if let timeout = reader.duration(fields, "shutdown_timeout", in: DurationLimits.shutdown) {
                             config.shutdownTimeout = timeout
                         }

@@ -24,6 +24,7 @@ extension MappingSchema {
         "gateway config",
         keys: [
             "devices", "realtime", "historian", "shutdown_timeout", "alarms", "hooks", "remediation", "pid_file",
+            "http",
         ],
         required: ["devices"])
 

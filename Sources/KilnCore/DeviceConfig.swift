@@ -80,6 +80,8 @@ public struct GatewayConfig: Sendable, Hashable {
     /// `pid_file:`: the lock that keeps a second `kiln run` of this gateway from starting; by
     /// default `kiln.pid` in the historian's folder, nil (no lock) without either.
     public var pidFile: String?
+    /// `http:`: the HTTP API, metrics endpoint and page; nil (no server) without the block.
+    public var http: HTTPConfig?
     public var devices: [DeviceConfig]
 
     public init(

@@ -38,6 +38,9 @@ public final class Gateway: Sendable {
         /// systemd's notification socket (`kiln run` under `Type=notify`): readiness, status
         /// and the watchdog, by a service in the group.
         public var systemd: SystemdNotifier?
+        /// What must be ready, beyond polling, before systemd hears `READY=1` (the HTTP server
+        /// opens its gate once it listens).
+        public var readiness: [ReadinessGate] = []
 
         public init(
             clock: any EpochClock = WallClock(), metricsFactory: any MetricsFactory = MetricsSystem.factory,
@@ -212,7 +215,9 @@ public final class Gateway: Sendable {
         services += extraServices
         if let notifier = options.systemd {
             services.append(
-                SystemdNotifyService(notifier: notifier, poller: poller, logger: logger) { [self] in statusLine() })
+                SystemdNotifyService(
+                    notifier: notifier, poller: poller, logger: logger, gates: options.readiness
+                ) { [self] in statusLine() })
         }
         services.append(watch)
         let group = ServiceGroup(

@@ -16,7 +16,8 @@ extension KilnCommand {
                 trigger, host and exact argv template. Each hook's secret_env must be set and each \
                 secret_file, like each remediation identity_file, must be a readable regular file of \
                 mode 0600 owned by Kiln's user; each known_hosts file must hold a host key and not be \
-                writable by others, as `kiln run` requires. Exits 0 when \
+                writable by others, as `kiln run` requires; so must the http token_file and TLS key \
+                (0600), each token at least 16 characters. Exits 0 when \
                 every file is clean (warnings allowed) and 1 otherwise.
                 """
         )
@@ -29,7 +30,9 @@ extension KilnCommand {
             for file in files {
                 do {
                     let checked = try ConfigLoader.check(path: file)
-                    let secrets = HookSecrets.check(checked.config) + RemediationFiles.check(checked.config)
+                    let secrets =
+                        HookSecrets.check(checked.config) + RemediationFiles.check(checked.config)
+                        + HTTPFiles.check(checked.config)
                     let summary = CheckSummary(checked.config)
                     if secrets.isEmpty {
                         print("\(file): ok (\(summary.counts))")
@@ -74,6 +77,11 @@ struct CheckSummary {
         }
         for hook in config.hooks { details.append(Self.describe(hook)) }
         if let remediation = config.remediation { details += Self.describe(remediation) }
+        if let http = config.http {
+            var line = "http: \(http.tls == nil ? "http" : "https")://\(http.listenText)"
+            line += http.tokenFile.map { ", tokens in \($0)" } ?? ", no token_file (only /healthz, /readyz and the page answer)"
+            details.append(line)
+        }
     }
 
     /// `remediation: mode enforce, at most 6 runs an hour`, then each host and each rule with its

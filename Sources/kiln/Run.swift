@@ -4,7 +4,9 @@ import KilnConfig
 import KilnCore
 import KilnGateway
 import KilnRemediation
+import KilnServer
 import Logging
+import ServiceLifecycle
 
 #if canImport(Glibc)
     import Glibc
@@ -49,7 +51,8 @@ extension KilnCommand {
             let config = try loadConfiguration(file)
             // A hook whose secret cannot be had would fail every delivery, a remediation host
             // whose key or pin file is unusable every run: refuse to start.
-            let secretProblems = HookSecrets.check(config) + RemediationFiles.check(config)
+            // An HTTP token file or TLS key others can read is refused like a hook's secret.
+            let secretProblems = HookSecrets.check(config) + RemediationFiles.check(config) + HTTPFiles.check(config)
             for problem in secretProblems { printError(problem.description) }
             if !secretProblems.isEmpty { throw ExitCode(1) }
             // Before the historian is opened: a second copy must not touch it.
@@ -60,22 +63,25 @@ extension KilnCommand {
             var sinks: [any Sink] = [faults]
             if json, !quiet { sinks.append(JSONPrinterSink(config: config)) }
             let table = LiveTablePrinter(config: config, every: printEvery.duration)
+            let server = try httpServer(config, exposition: exposition, logger: logger)
             let gateway: Gateway
             do {
                 var options = Gateway.Options()
                 options.systemd = systemd
+                if let server { options.readiness.append(server.readiness) }
                 if let remediation = config.remediation, let historian = config.historian {
                     // The OpenSSH client, its control sockets in a checked private folder.
                     options.remediationTransport = try SSHTransport(config: remediation, historian: historian.path)
                 }
-                gateway = try Gateway(
-                    config: config, sinks: sinks, services: json || quiet ? [] : [table], options: options,
-                    logger: logger)
+                var services: [any Service] = json || quiet ? [] : [table]
+                if let server { services.append(server) }
+                gateway = try Gateway(config: config, sinks: sinks, services: services, options: options, logger: logger)
             } catch {
                 printError("error: \(error)")
                 throw ExitCode(1)
             }
             table.attach(gateway.live)
+            server?.attach(gateway)
             logger.info(
                 "polling",
                 metadata: [

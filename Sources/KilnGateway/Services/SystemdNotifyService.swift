@@ -2,8 +2,8 @@ import KilnPoller
 import Logging
 import ServiceLifecycle
 
-/// Tells systemd how the gateway is doing: `READY=1` once the historian is open and the poller
-/// threads run, a `STATUS=` line every tick, `WATCHDOG=1` every half `WATCHDOG_USEC` while
+/// Tells systemd how the gateway is doing: `READY=1` once the historian is open, the poller
+/// threads run and every readiness gate is open (the HTTP server listens), a `STATUS=` line every tick, `WATCHDOG=1` every half `WATCHDOG_USEC` while
 /// every poller thread keeps its schedule, and `STOPPING=1` when the shutdown begins.
 ///
 /// The watchdog answers "is polling alive", not "is the service's event loop alive": a poller
@@ -15,6 +15,8 @@ struct SystemdNotifyService: Service {
     let notifier: SystemdNotifier
     let poller: Poller
     let logger: Logger
+    /// Opened by the parts that must be ready too (the HTTP server once it listens).
+    let gates: [ReadinessGate]
     /// The short status line systemd shows (`systemctl status`).
     let status: @Sendable () -> String
 
@@ -26,7 +28,9 @@ struct SystemdNotifyService: Service {
         // Real time, whatever clock the gateway was given: systemd's watchdog runs on it.
         let clock = ContinuousClock()
         let started: Void? = try? await cancelWhenGracefulShutdown {
-            while !poller.isStarted { try await clock.sleep(for: .milliseconds(20)) }
+            while !poller.isStarted || gates.contains(where: { !$0.isOpen }) {
+                try await clock.sleep(for: .milliseconds(20))
+            }
         }
         guard started != nil else {
             notifier.send(["STOPPING=1"])

@@ -1,0 +1,121 @@
+import Hummingbird
+import KilnCore
+import KilnGateway
+import KilnRemediation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What `/readyz` and `/api/v1/status` judge: polling running, the historian writable.
+final class Health: Sendable {
+    let gateway: Gateway
+    let startedAt = WallClock.epochMicroseconds()
+    /// The historian's storage error count when last looked at, and when it last grew.
+    private let storage = Mutex<(errors: Int, grew: ContinuousClock.Instant?)>((0, nil))
+
+    init(gateway: Gateway) { self.gateway = gateway }
+
+    /// The poller threads started and none is stuck.
+    var pollersRunning: Bool {
+        gateway.poller.isStarted && gateway.poller.stalledThreads(tolerance: .seconds(5)) == 0
+    }
+
+    /// The historian's file is writable and no commit failed in the last 10 s (true without one).
+    var historianWritable: Bool {
+        guard let historian = gateway.historian, let path = gateway.config.historian?.path else { return true }
+        let errors = historian.statistics.storageErrors
+        let now = ContinuousClock.now
+        let recent = storage.withLock { s -> Bool in
+            if errors > s.errors {
+                s.errors = errors
+                s.grew = now
+            }
+            return s.grew.map { now - $0 < .seconds(10) } ?? false
+        }
+        return !recent && access(path, W_OK) == 0
+    }
+}
+
+extension API {
+    func healthz() -> Response {
+        JSONResponse.make(bytes: Array(#"{"status":"ok"}"#.utf8))
+    }
+
+    func readyz() -> Response {
+        let historian = health.historianWritable
+        let pollers = health.pollersRunning
+        var json = JSONBytes(capacity: 96)
+        json.raw("{\"ready\":")
+        json.bool(historian && pollers)
+        json.raw(",\"checks\":{\"config\":true,\"historian\":")
+        json.bool(historian)
+        json.raw(",\"pollers\":")
+        json.bool(pollers)
+        json.raw("}}")
+        return JSONResponse.make(json, status: historian && pollers ? .ok : .serviceUnavailable)
+    }
+
+    func metricsResponse() -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics())))
+    }
+
+    func status() -> Response {
+        let now = WallClock.epochMicroseconds()
+        let config = gateway.config
+        var json = JSONBytes(capacity: 512)
+        json.raw("{\"version\":")
+        json.string(API.version)
+        json.raw(",\"started_at\":")
+        json.time(micros: health.startedAt)
+        json.raw(",\"uptime_s\":")
+        json.integer(max(0, (now - health.startedAt) / 1_000_000))
+        json.raw(",\"devices\":")
+        json.integer(config.devices.count)
+        json.raw(",\"tags\":")
+        json.integer(gateway.index.count)
+        json.raw(",\"pollers\":")
+        json.raw(health.pollersRunning ? "\"running\"" : "\"stalled\"")
+        json.raw(",\"historian\":")
+        if let path = config.historian?.path {
+            json.raw("{\"path\":")
+            json.string(path)
+            json.raw(",\"writable\":")
+            json.bool(health.historianWritable)
+            json.raw("}")
+        } else {
+            json.null()
+        }
+        json.raw(",\"alarms_active\":")
+        json.integer(gateway.alarms?.runner.list().lazy.filter(\.active).count ?? 0)
+        json.raw(",\"remediations_pending\":")
+        json.integer((try? gateway.remediation?.list())?.count(where: { $0.state == .awaitingApproval }) ?? 0)
+        json.raw("}")
+        return JSONResponse.make(json)
+    }
+}
+
+extension API {
+    /// `GET /api/v1/tags`: the shared snapshot, gzipped for a client that takes gzip.
+    func tags(_ request: Request) -> Response {
+        let gzip = request.headers[.acceptEncoding].map(API.acceptsGzip) ?? false
+        var response = JSONResponse.make(buffer: gzip ? snapshot.gzippedDocument() : snapshot.document())
+        if gzip { response.headers[.contentEncoding] = "gzip" }
+        response.headers[.vary] = "Accept-Encoding"
+        return response
+    }
+
+    /// Whether an Accept-Encoding value takes gzip (not with `q=0`).
+    static func acceptsGzip(_ header: String) -> Bool {
+        header.split(separator: ",").contains { part in
+            let fields = part.split(separator: ";").map { String($0).trimmingWhitespace().lowercased() }
+            guard fields.first == "gzip" || fields.first == "x-gzip" || fields.first == "*" else { return false }
+            let q = fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            return q > 0
+        }
+    }
+}

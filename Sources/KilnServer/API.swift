@@ -1,0 +1,143 @@
+import Hummingbird
+import KilnCore
+import KilnGateway
+import Logging
+
+/// The routes of the API and what they share: the gateway, the tokens, the tags snapshot.
+struct API: Sendable {
+    let gateway: Gateway
+    let tokens: BearerTokens
+    let logger: Logger
+    let metrics: @Sendable () -> String
+    let snapshot: TagsSnapshot
+    let health: Health
+    /// `kiln`'s version, shown by `/api/v1/status`.
+    static let version = "0.14.0"
+
+    init(gateway: Gateway, tokens: BearerTokens, logger: Logger, metrics: @escaping @Sendable () -> String) {
+        self.gateway = gateway
+        self.tokens = tokens
+        self.logger = logger
+        self.metrics = metrics
+        snapshot = TagsSnapshot(config: gateway.config, live: gateway.live)
+        health = Health(gateway: gateway)
+    }
+
+    func addRoutes(to router: Router<APIContext>) {
+        router.add(middleware: JSONErrors(logger: logger))
+        var routes = Routes(router: router)
+        routes.get("/healthz") { _, _ in healthz() }
+        routes.get("/readyz") { _, _ in readyz() }
+        routes.get("/metrics") { request, context in
+            _ = try authorize(request, context)
+            return metricsResponse()
+        }
+        routes.get("/api/v1/status") { request, context in
+            _ = try authorize(request, context)
+            return status()
+        }
+        routes.get("/api/v1/tags") { request, context in
+            _ = try authorize(request, context)
+            return tags(request)
+        }
+        routes.get("/api/v1/tags/{device}/{tag}/history") { request, context in
+            _ = try authorize(request, context)
+            return try await history(request, context)
+        }
+        routes.get("/api/v1/export") { request, context in
+            _ = try authorize(request, context)
+            return try await export(request)
+        }
+        routes.get("/api/v1/alarms") { request, context in
+            _ = try authorize(request, context)
+            return alarms()
+        }
+        for action in ["ack", "shelve", "unshelve"] {
+            routes.post("/api/v1/alarms/{id}/\(action)") { request, context in
+                let caller = try authorize(request, context)
+                return try await alarmCommand(action, request, context, caller: caller)
+            }
+        }
+        routes.get("/api/v1/remediations") { request, context in
+            _ = try authorize(request, context)
+            return try await remediations()
+        }
+        for action in ["approve", "reject"] {
+            routes.post("/api/v1/remediations/{id}/\(action)") { request, context in
+                let caller = try authorize(request, context)
+                return try await remediationCommand(action, request, context, caller: caller)
+            }
+        }
+        routes.get("/api/v1/openapi.json") { request, context in
+            _ = try authorize(request, context)
+            return JSONResponse.make(bytes: OpenAPIDocument.bytes)
+        }
+        routes.get("/") { _, _ in try PageRoutes.response("index.html") }
+        routes.get("/assets/{file}") { _, context in try PageRoutes.response(try segment(context, "file")) }
+        routes.refuseOtherMethods()
+    }
+
+    /// The caller of a request that offers a configured token: `http:<12 hex>@<peer>`; else
+    /// 401 with `WWW-Authenticate: Bearer`.
+    func authorize(_ request: Request, _ context: APIContext) throws(APIError) -> String {
+        guard let header = request.headers[.authorization] else {
+            throw APIError(.unauthorized, "this route needs an 'Authorization: Bearer <token>' header")
+        }
+        guard let token = BearerTokens.bearer(header) else {
+            throw APIError(.unauthorized, "the Authorization header must be 'Bearer <token>'")
+        }
+        guard let caller = tokens.caller(offering: token) else {
+            logger.warning("refused a request with an unknown token", metadata: ["kiln.peer": "\(context.peer)"])
+            throw APIError(.unauthorized, "unknown token")
+        }
+        return "\(caller)@\(context.peer)"
+    }
+
+    /// A path parameter, percent-decoded (an alarm id is one segment: `boiler-1%2Fflue_gas_temp%2Fhigh`).
+    func segment(_ context: APIContext, _ name: String) throws(APIError) -> String {
+        guard let raw = context.parameters.get(name), let text = PercentDecoding.decode(Substring(raw)), !text.isEmpty
+        else {
+            throw APIError.badRequest("'\(name)' in the path is not valid percent-encoded UTF-8")
+        }
+        return text
+    }
+}
+
+/// The router's routes, each path answering 405 (with `Allow`) to the methods it does not take.
+struct Routes {
+    let router: Router<APIContext>
+    private var methods: [(path: String, method: HTTPRequest.Method)] = []
+
+    init(router: Router<APIContext>) { self.router = router }
+
+    mutating func get(
+        _ path: String, _ handler: @escaping @Sendable (Request, APIContext) async throws -> Response
+    ) {
+        router.on(RouterPath(path), method: .get, use: handler)
+        methods.append((path, .get))
+    }
+
+    mutating func post(
+        _ path: String, _ handler: @escaping @Sendable (Request, APIContext) async throws -> Response
+    ) {
+        router.on(RouterPath(path), method: .post, use: handler)
+        methods.append((path, .post))
+    }
+
+    func refuseOtherMethods() {
+        let all: [HTTPRequest.Method] = [.get, .head, .post, .put, .delete, .patch, .options, .trace]
+        var byPath: [String: [HTTPRequest.Method]] = [:]
+        for (path, method) in methods { byPath[path, default: []].append(method) }
+        for (path, taken) in byPath {
+            let allowed = taken.map(\.rawValue).joined(separator: ", ")
+            for method in all where !taken.contains(method) && !(method == .head && taken.contains(.get)) {
+                router.on(RouterPath(path), method: method) { _, _ -> Response in
+                    var response = APIError(.methodNotAllowed, "\(method.rawValue) is not allowed here; use \(allowed)")
+                        .makeResponse()
+                    response.headers[.allow] = allowed
+                    return response
+                }
+            }
+        }
+    }
+}

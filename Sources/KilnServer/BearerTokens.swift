@@ -1,0 +1,39 @@
+import KilnCrypto
+
+/// The tokens of `http: { token_file }`, kept only as SHA-256 digests: an offered token is
+/// hashed and compared with every configured digest in constant time (each comparison reads
+/// every byte, and every digest is compared), so neither the time taken nor an early exit says
+/// how much of a token was right.
+public struct BearerTokens: Sendable {
+    private let digests: [[UInt8]]
+
+    public init(_ tokens: [String]) {
+        digests = tokens.map { Digest.sha256(Array($0.utf8)) }
+    }
+
+    public var isEmpty: Bool { digests.isEmpty }
+
+    /// Who offered `token`: `http:<first 12 hex digits of its SHA-256>`, or nil when it is
+    /// none of the configured tokens.
+    public func caller(offering token: Substring) -> String? {
+        let offered = Digest.sha256(Array(token.utf8))
+        var matched = false
+        for digest in digests {
+            var difference: UInt8 = 0
+            for i in 0..<32 { difference |= digest[i] ^ offered[i] }
+            matched = matched || difference == 0
+        }
+        guard matched else { return nil }
+        return "http:" + String(Base64.hex(offered).prefix(12))
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header value; nil for any other scheme.
+    public static func bearer(_ header: String) -> Substring? {
+        let trimmed = header.drop { $0 == " " }
+        guard trimmed.count > 7, trimmed.prefix(7).lowercased() == "bearer " else { return nil }
+        let token = trimmed.dropFirst(7).drop { $0 == " " }
+        let end = token.lastIndex { $0 != " " }.map { token.index(after: $0) } ?? token.startIndex
+        let value = token[..<end]
+        return value.isEmpty ? nil : value
+    }
+}

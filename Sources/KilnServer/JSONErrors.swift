@@ -1,0 +1,28 @@
+import Hummingbird
+import Logging
+
+/// Every error as the API's `{"error": "…"}` with a JSON content type: Hummingbird's own (an
+/// unknown path, a body too large) and, as 500, anything unexpected (logged). Added before the
+/// routes, so it wraps each of them and the not-found responder.
+struct JSONErrors: RouterMiddleware {
+    typealias Context = APIContext
+    let logger: Logger
+
+    func handle(
+        _ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as HTTPError {
+            throw APIError(error.status, error.body ?? error.status.reasonPhrase)
+        } catch let error as any HTTPResponseError {
+            throw APIError(error.status, error.status.reasonPhrase)
+        } catch {
+            logger.error(
+                "an API request failed", metadata: ["kiln.path": "\(request.uri.path)", "kiln.error": "\(error)"])
+            throw APIError(.internalServerError, "internal error: \(error)")
+        }
+    }
+}
