@@ -666,6 +666,7 @@
     Object.assign(trend, { device, tag, unit });
     $('trend-title').textContent = `${device}/${tag}`;
     $('trend').hidden = false;
+    document.body.classList.add('trend-open');
     loadTrend();
   }
 
@@ -675,6 +676,7 @@
 
   $('trend-close').addEventListener('click', () => {
     $('trend').hidden = true;
+    document.body.classList.remove('trend-open');
     stopTrendTimer();
     trend.seq++;
     selectRow(-1);
