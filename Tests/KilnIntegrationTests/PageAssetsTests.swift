@@ -67,7 +67,7 @@ import Testing
     /// in through textContent (a tag's reason or an alarm's text could hold markup).
     @Test func apiTextIsNeverInsertedAsHTML() throws {
         let js = try Self.source("app.js")
-        let skeletons: Set<String> = ["ROW", "TABLE_HEAD", "ALARM_ROW", "RUN_ROW", "repeat", "end", "start"]
+        let skeletons: Set<String> = ["ROW", "TABLE_HEAD", "ALARM_ROW", "RUN_ROW", "repeat", "device", "end", "start"]
         let assignments = js.matches(of: /\.innerHTML\s*=\s*([^;]+);/).map { String($0.output.1) }
         #expect(assignments.count == 3, "\(assignments)")
         for rhs in assignments {
