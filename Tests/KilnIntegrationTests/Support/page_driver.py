@@ -173,6 +173,30 @@ def main():
             )
             step("alarm acknowledged", alarm=args.alarm, api_acked=True, page_state=state)
 
+            # 5b. Shelve it from its row: for how long and why, in the dialog; the API agrees.
+            page.locator(alarm_row + ' button[data-act="shelve"]').click()
+            page.locator("#shelve-dialog").wait_for(state="visible")
+            page.select_option("#shelve-for", "15m")
+            page.fill("#shelve-reason", "sensor <b>maintenance</b>")
+            page.click("#shelve-ok")
+            deadline = time.monotonic() + args.timeout
+            while True:
+                found = next(a for a in api(base, args.token, "/api/v1/alarms")["alarms"] if a.get("id") == args.alarm)
+                if found.get("shelved") is True:
+                    break
+                if time.monotonic() > deadline:
+                    raise StepFailed(f"the API never reported {args.alarm} shelved: {found}")
+                time.sleep(0.2)
+            shelved = wait(
+                "the page to show the alarm shelved",
+                "(sel) => { const r = document.querySelector(sel); if (!r) return false;"
+                " const s = r.querySelector('td.state').textContent;"
+                " const unshelve = r.querySelector('button[data-act=\"unshelve\"]');"
+                " return /shelved until/.test(s) && !unshelve.hidden ? s : false }",
+                alarm_row,
+            )
+            step("alarm shelved", alarm=args.alarm, shelved_until=found.get("shelved_until"), page_state=shelved)
+
             # 6. A click on a tag opens its trend: an SVG path drawn from the history endpoint.
             page.locator(row(args.trend) + " button.tn").click()
             page.locator("#trend").wait_for(state="visible")
