@@ -168,7 +168,9 @@ let package = Package(
             ]
         ),
         // The HTTP API, the /metrics endpoint and the operator's page (Hummingbird 2), a Service of
-        // the gateway's ServiceGroup.
+        // the gateway's ServiceGroup. The page's three files are embedded in the binary
+        // (`PackageResources`), so the gateway serves them with nothing beside it and the page
+        // needs nothing from outside the plant network.
         .target(
             name: "KilnServer",
             dependencies: [
@@ -176,10 +178,12 @@ let package = Package(
                 "KilnCrypto", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            resources: [.embedInCode("Page/index.html"), .embedInCode("Page/app.js"), .embedInCode("Page/style.css")]
         ),
         // The product: one file per subcommand, composing the libraries.
         // What kiln and kiln-bench share on the command line: durations, config loading, standard
@@ -282,10 +286,12 @@ let package = Package(
             dependencies: [
                 "KilnCore", "KilnConfig", "KilnModbus", "KilnSimulator", "KilnPoller", "KilnHistorian", "kiln",
                 "kiln-bench", "KilnMetrics",
-                "CAllocationCounter", "KilnTestSupport",
+                "CAllocationCounter", "KilnTestSupport", "KilnServer",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            exclude: ["Support/schemathesis.toml"]
+            // schemathesis' settings (HTTPToolingTests) and the page's Chromium driver (PageTests),
+            // run with python3.
+            exclude: ["Support/schemathesis.toml", "Support/page_driver.py"]
         ),
     ]
 )

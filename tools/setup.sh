@@ -21,10 +21,11 @@ packages=(pkg-config libmodbus-dev libsqlite3-dev libssl-dev zlib1g-dev)
 # remediation transport's tests run against; systemd brings systemd-analyze, which verifies
 # config/kiln.service, and systemctl, which tools/install's test enables it with in a temp root;
 # passwd brings the useradd that tools/install creates its user with; curl is the HTTP API
-# tests' client and openssl makes their self-signed TLS certificate.
+# tests' client and openssl makes their self-signed TLS certificate; chromium is the browser the
+# page's tests drive headless (Debian's build: nothing is downloaded at test time).
 $want_tests && packages+=(
     python3 python3-pip procps sqlite3 prometheus prometheus-alertmanager openssh-server openssh-client
-    systemd passwd curl openssl
+    systemd passwd curl openssl chromium
 )
 
 missing=()
@@ -55,5 +56,12 @@ if $want_tests; then
         echo "setup: installing schemathesis 4 (checks the HTTP API against its OpenAPI document)" >&2
         python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4.3,<5' 2>/dev/null ||
             python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'schemathesis>=4.3,<5'
+    fi
+    # Playwright drives Debian's chromium (executable_path=/usr/bin/chromium) in the page's tests
+    # and tools/bench/page-first-paint.sh; its own browser download is never used.
+    if ! python3 -c 'import playwright.sync_api' 2>/dev/null; then
+        echo "setup: installing playwright (drives the page's tests in Debian's chromium)" >&2
+        python3 -m pip install --quiet --disable-pip-version-check 'playwright>=1.49,<2' 2>/dev/null ||
+            python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'playwright>=1.49,<2'
     fi
 fi
