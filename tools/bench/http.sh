@@ -299,7 +299,13 @@ for ((run = 1; run <= REPEATS; run++)); do
     echo >&2
 done
 
-curl -fsS -H "$AUTH" -o "$OUT/http-metrics-end.txt" "$API/metrics" || true
+# What the load cost the gateway downstream of the poll: samples dropped on the way, cycles late.
+curl -fsS -H "$AUTH" -o "$OUT/http-metrics-end.txt" "$API/metrics" || die "GET /metrics failed after the load"
+for metric in kiln_poll_cycle_overruns_total kiln_pipeline_input_dropped kiln_sink_dropped_total \
+    kiln_historian_dropped_total; do
+    figure "$metric" "$(awk -v m="$metric" 'index($1, m) == 1 && (length($1) == length(m) || substr($1, length(m) + 1, 1) == "{") { n += $NF; found = 1 }
+        END { if (found) printf "%d", n; else printf "absent" }' "$OUT/http-metrics-end.txt")"
+done
 stop "$KILN_PID"
 ((STOPPED_RC == 0)) || die "kiln run exited $STOPPED_RC on SIGTERM: $(tail -5 "$OUT/http-run.log")"
 summary=$(grep '^kiln run:' "$OUT/http-run.log") || die "no kiln run summary: $(tail -3 "$OUT/http-run.log")"

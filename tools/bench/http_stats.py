@@ -84,7 +84,7 @@ def report(args):
                 figures[parts[0]] = number(parts[1].strip())
                 lines.append(f"{parts[0]} {fmt(figures[parts[0]])}")
     by_figure = defaultdict(list)
-    order = []
+    phases = {}  # phase -> its figures' keys, both in the order first seen
     with open(runs_path) as f:
         for line in f:
             parts = line.split()
@@ -93,9 +93,9 @@ def report(args):
             phase, _run, name, value = parts
             key = f"{phase}_{name}"
             if key not in by_figure:
-                order.append(key)
+                phases.setdefault(phase, []).append(key)
             by_figure[key].append(float(value))
-    for key in order:
+    for key in (key for keys in phases.values() for key in keys):
         values = by_figure[key]
         figures[key] = statistics.median(values)
         spread = f"[{fmt(min(values))}-{fmt(max(values))}]"
