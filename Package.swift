@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // libmodbus: KilnModbus imports it for `kiln probe`'s client, and KilnSimulator for the
@@ -173,8 +174,9 @@ let package = Package(
             dependencies: [
                 "KilnCore", "KilnConfig", "KilnGateway", "KilnHistorian", "KilnSeries", "KilnAlarms", "KilnRemediation",
                 "KilnCrypto", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -282,7 +284,8 @@ let package = Package(
                 "kiln-bench", "KilnMetrics",
                 "CAllocationCounter", "KilnTestSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            exclude: ["Support/schemathesis.toml"]
         ),
     ]
 )

@@ -27,7 +27,8 @@ public enum HTTPFiles {
             } else {
                 switch tokens(path) {
                 case .success: break
-                case .failure(let problem): problems.append(Diagnostic(location: at, message: "http: \(problem.message)"))
+                case .failure(let problem):
+                    problems.append(Diagnostic(location: at, message: "http: \(problem.message)"))
                 }
             }
         }
@@ -39,7 +40,8 @@ public enum HTTPFiles {
                 problems.append(
                     Diagnostic(
                         location: place,
-                        message: "http: tls cert '\(tls.certificate)' cannot be read: \(String(cString: strerror(errno)))"
+                        message:
+                            "http: tls cert '\(tls.certificate)' cannot be read: \(String(cString: strerror(errno)))"
                     ))
             }
         }
@@ -57,7 +59,8 @@ public enum HTTPFiles {
     public static func tokens(_ path: String) -> Result<[String], TokenProblem> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            return .failure(TokenProblem(message: "token_file '\(path)' cannot be read: \(String(cString: strerror(errno)))"))
+            return .failure(
+                TokenProblem(message: "token_file '\(path)' cannot be read: \(String(cString: strerror(errno)))"))
         }
         defer { close(fd) }
         var bytes: [UInt8] = []

@@ -21,8 +21,11 @@ extension API {
         return JSONResponse.make(json)
     }
 
+    /// The longest shelve reason taken.
+    static let maximumReason = 200
+
     /// The body of `POST …/shelve`: both optional.
-    struct ShelveBody: Decodable {
+    struct ShelveBody {
         var `for`: String?
         var reason: String?
     }
@@ -90,12 +93,22 @@ extension API {
         guard bytes.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else {
             return ShelveBody()
         }
-        do {
-            return try JSONDecoder().decode(ShelveBody.self, from: Data(bytes))
-        } catch {
-            throw APIError.badRequest(
-                "the body must be JSON such as {\"for\":\"1h\",\"reason\":\"sensor replaced\"} (both optional)")
+        let hint = "the body must be JSON such as {\"for\":\"1h\",\"reason\":\"sensor replaced\"} (both optional)"
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw APIError.badRequest(hint)
         }
+        if let unknown = object.keys.first(where: { $0 != "for" && $0 != "reason" }) {
+            throw APIError.badRequest("unknown key '\(unknown)' in the body; \(hint)")
+        }
+        var body = ShelveBody()
+        for (key, value) in object {
+            guard let text = value as? String else { throw APIError.badRequest("'\(key)' must be a string; \(hint)") }
+            if key == "for" { body.for = text } else { body.reason = text }
+        }
+        if let reason = body.reason, reason.unicodeScalars.count > API.maximumReason {
+            throw APIError.badRequest("the reason is longer than \(API.maximumReason) characters")
+        }
+        return body
     }
 
     /// ALARM of the API contract.

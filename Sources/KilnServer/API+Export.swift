@@ -37,14 +37,17 @@ extension API {
             do {
                 return ExporterBox(try Exporter(reader: reader, request: prepared))
             } catch {
-                throw APIError.badRequest(error.message)
+                throw APIError.badRequest((error as? HistorianError)?.message ?? "\(error)")
             }
         }
         var fds: [Int32] = [-1, -1]
-        guard pipe2(&fds, O_CLOEXEC) == 0 else {
+        guard pipe(&fds) == 0 else {
             throw APIError(.internalServerError, "cannot stream the export: \(String(cString: strerror(errno)))")
         }
         let (readEnd, writeEnd) = (fds[0], fds[1])
+        // Not inherited by programs Kiln starts (hooks, ssh) while the export runs.
+        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(readEnd, F_SETFL, fcntl(readEnd, F_GETFL) | O_NONBLOCK)
         let failure = ExportFailure()
         var handle = pthread_t()
@@ -90,7 +93,8 @@ extension API {
         case .jsonl: headers[.contentType] = "application/x-ndjson"
         case .influx: headers[.contentType] = "text/plain; charset=utf-8"
         }
-        headers[.contentDisposition] = "attachment; filename=\"kiln-export.\(format == .influx ? "lp" : format.rawValue)\""
+        headers[.contentDisposition] =
+            "attachment; filename=\"kiln-export.\(format == .influx ? "lp" : format.rawValue)\""
         headers[.cacheControl] = "no-store"
         return Response(status: .ok, headers: headers, body: body)
     }

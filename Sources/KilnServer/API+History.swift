@@ -26,7 +26,8 @@ extension API {
             multipleAggregates: false)
         guard query.intervals <= API.maximumPoints else {
             throw APIError.badRequest(
-                "from, to and every make \(query.intervals) intervals; at most \(API.maximumPoints): use a longer 'every'")
+                "from, to and every make \(query.intervals) intervals; at most \(API.maximumPoints): use a longer 'every'"
+            )
         }
         let unit = tagConfig.unit
         let bytes: [UInt8] = try await OffThread.run {
@@ -86,7 +87,14 @@ extension API {
                     point(row.start, row.values[aggregate] ?? nil, row.worstStatus)
                 }
             } else {
+                // A range that starts where the historian did not cover (before the gateway ever
+                // ran, between runs) starts with that: never an empty, good-looking range.
+                var first = true
                 try reader.forEachPoint(of: info, from: query.from, to: query.to, marking: coverage) { p in
+                    if first, p.time > query.from, !coverage.covers(query.from) {
+                        point(query.from, nil, Coverage.status)
+                    }
+                    first = false
                     guard count < maximumPoints else {
                         throw APIError.badRequest(
                             "more than \(maximumPoints) points from 'from' to 'to': give 'every' (e.g. every=1m) "
@@ -94,6 +102,7 @@ extension API {
                     }
                     point(p.time, p.value?.number, p.status)
                 }
+                if first, !coverage.covers(query.from) { point(query.from, nil, Coverage.status) }
             }
         } else {
             // Nothing stored for the tag yet: the range is not covered.

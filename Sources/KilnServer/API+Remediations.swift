@@ -33,7 +33,9 @@ extension API {
             throw APIError.notFound("this gateway has no remediation")
         }
         let text = try segment(context, "id")
-        guard let id = Int64(text), id > 0 else { throw APIError.badRequest("a run id is a positive number, not '\(text)'") }
+        guard let id = Int64(text), id > 0 else {
+            throw APIError.badRequest("a run id is a positive number, not '\(text)'")
+        }
         let result: Result<RunRow, RunQueueError> = try await OffThread.run {
             Result { () throws(RunQueueError) -> RunRow in
                 action == "approve" ? try service.approve(id: id, by: caller) : try service.reject(id: id, by: caller)

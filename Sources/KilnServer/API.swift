@@ -24,7 +24,8 @@ struct API: Sendable {
     }
 
     func addRoutes(to router: Router<APIContext>) {
-        router.add(middleware: JSONErrors(logger: logger))
+        let table = RouteTableBox()
+        router.add(middleware: JSONErrors(logger: logger, routes: table))
         var routes = Routes(router: router)
         routes.get("/healthz") { _, _ in healthz() }
         routes.get("/readyz") { _, _ in readyz() }
@@ -74,7 +75,7 @@ struct API: Sendable {
         }
         routes.get("/") { _, _ in try PageRoutes.response("index.html") }
         routes.get("/assets/{file}") { _, context in try PageRoutes.response(try segment(context, "file")) }
-        routes.refuseOtherMethods()
+        table.table = routes.table
     }
 
     /// The caller of a request that offers a configured token: `http:<12 hex>@<peer>`; else
@@ -103,7 +104,7 @@ struct API: Sendable {
     }
 }
 
-/// The router's routes, each path answering 405 (with `Allow`) to the methods it does not take.
+/// The router's routes and their methods.
 struct Routes {
     let router: Router<APIContext>
     private var methods: [(path: String, method: HTTPRequest.Method)] = []
@@ -124,20 +125,33 @@ struct Routes {
         methods.append((path, .post))
     }
 
-    func refuseOtherMethods() {
-        let all: [HTTPRequest.Method] = [.get, .head, .post, .put, .delete, .patch, .options, .trace]
+    /// The methods each path takes, for the 405 of a method it does not.
+    var table: RouteTable {
         var byPath: [String: [HTTPRequest.Method]] = [:]
         for (path, method) in methods { byPath[path, default: []].append(method) }
-        for (path, taken) in byPath {
-            let allowed = taken.map(\.rawValue).joined(separator: ", ")
-            for method in all where !taken.contains(method) && !(method == .head && taken.contains(.get)) {
-                router.on(RouterPath(path), method: method) { _, _ -> Response in
-                    var response = APIError(.methodNotAllowed, "\(method.rawValue) is not allowed here; use \(allowed)")
-                        .makeResponse()
-                    response.headers[.allow] = allowed
-                    return response
-                }
-            }
-        }
+        return RouteTable(routes: byPath.map { (RouterPath($0.key), $0.value.map(\.rawValue).joined(separator: ", ")) })
     }
+}
+
+/// Which methods a path takes: a path the router knows, asked with another method, is 405 with
+/// `Allow` (the router alone would say 404).
+struct RouteTable: Sendable {
+    var routes: [(path: RouterPath, allowed: String)] = []
+
+    /// The `Allow` value of the route `path` matches, if any.
+    func allowed(for path: String) -> String? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        return routes.first { route in
+            route.path.components.count == segments.count
+                && zip(route.path.components, segments).allSatisfy { component, segment in
+                    component.description.hasPrefix("{") || component == segment
+                }
+        }?.allowed
+    }
+}
+
+/// The table, filled once the routes are added (the middleware comes first).
+final class RouteTableBox: @unchecked Sendable {
+    // @unchecked: written once while the router is built, before the server runs; read after.
+    var table = RouteTable()
 }

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import KilnConfig
 import KilnCore
@@ -63,9 +64,12 @@ public final class HTTPServer: Service, Sendable {
                     maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100)))
         if let tls = config.tls {
             do {
-                let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
+                let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map {
+                    NIOSSLCertificateSource.certificate($0)
+                }
                 let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
-                let settings = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+                let settings = TLSConfiguration.makeServerConfiguration(
+                    certificateChain: chain, privateKey: .privateKey(key))
                 server = try .tls(server, tlsConfiguration: settings)
             } catch {
                 throw HTTPServerError("http: cannot use tls cert '\(tls.certificate)' and key '\(tls.key)': \(error)")

@@ -36,7 +36,8 @@ struct HistoryQuery: Sendable {
             guard let first = trimmed.first, first.isASCII, first.isNumber,
                 let micros = TimeExpression.parse("+" + trimmed, now: 0), micros >= 1000
             else {
-                throw APIError.badRequest("'every' must be a duration of at least 1ms (e.g. 1m, 15m, 1h, 1d), not '\(text)'")
+                throw APIError.badRequest(
+                    "'every' must be a duration of at least 1ms (e.g. 1m, 15m, 1h, 1d), not '\(text)'")
             }
             every = micros
             everyText = trimmed

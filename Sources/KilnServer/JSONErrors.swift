@@ -7,6 +7,7 @@ import Logging
 struct JSONErrors: RouterMiddleware {
     typealias Context = APIContext
     let logger: Logger
+    let routes: RouteTableBox
 
     func handle(
         _ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response
@@ -15,6 +16,14 @@ struct JSONErrors: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as HTTPError where error.status == .notFound {
+            guard let allowed = routes.table.allowed(for: request.uri.path) else {
+                throw APIError(.notFound, "no such route: \(request.uri.path)")
+            }
+            var response = APIError(.methodNotAllowed, "\(request.method.rawValue) is not allowed here; use \(allowed)")
+                .makeResponse()
+            response.headers[.allow] = allowed
+            return response
         } catch let error as HTTPError {
             throw APIError(error.status, error.body ?? error.status.reasonPhrase)
         } catch let error as any HTTPResponseError {

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// `GET /` and `GET /assets/{file}`: the page's files from ``PageAssets``, with no token (the

@@ -79,7 +79,9 @@ struct CheckSummary {
         if let remediation = config.remediation { details += Self.describe(remediation) }
         if let http = config.http {
             var line = "http: \(http.tls == nil ? "http" : "https")://\(http.listenText)"
-            line += http.tokenFile.map { ", tokens in \($0)" } ?? ", no token_file (only /healthz, /readyz and the page answer)"
+            line +=
+                http.tokenFile.map { ", tokens in \($0)" }
+                ?? ", no token_file (only /healthz, /readyz and the page answer)"
             details.append(line)
         }
     }

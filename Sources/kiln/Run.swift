@@ -75,7 +75,8 @@ extension KilnCommand {
                 }
                 var services: [any Service] = json || quiet ? [] : [table]
                 if let server { services.append(server) }
-                gateway = try Gateway(config: config, sinks: sinks, services: services, options: options, logger: logger)
+                gateway = try Gateway(
+                    config: config, sinks: sinks, services: services, options: options, logger: logger)
             } catch {
                 printError("error: \(error)")
                 throw ExitCode(1)

@@ -30,7 +30,9 @@ struct HTTPConfigTests {
         #expect(try load("http: { listen: \"localhost:81\" }\n").http?.host == "127.0.0.1")
         let open = try load("http: { listen: \"0.0.0.0:8443\", token_file: t }\n").http
         #expect(open?.isLoopback == false && open?.tokenFile?.hasSuffix("/t") == true)
-        for bad in ["8080", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "host.example:80", "::1:80", "[::1]", "1.2.3:80"] {
+        for bad in [
+            "8080", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "host.example:80", "::1:80", "[::1]", "1.2.3:80",
+        ] {
             #expect(throws: ConfigError.self, "\(bad)") { try load("http: { listen: \"\(bad)\" }\n") }
         }
         #expect(throws: ConfigError.self) { try load("http: { listen: \"0.0.0.0:8080\" }\n") }
@@ -47,7 +49,10 @@ struct HTTPConfigTests {
             chmod(path, mode)
             return HTTPFiles.tokens(path)
         }
-        #expect(try tokens("# ops\n\n0123456789abcdef\n  fedcba9876543210  \n").get() == ["0123456789abcdef", "fedcba9876543210"])
+        #expect(
+            try tokens("# ops\n\n0123456789abcdef\n  fedcba9876543210  \n").get() == [
+                "0123456789abcdef", "fedcba9876543210",
+            ])
         for bad in ["", "# only a comment\n", "short\n", "0123456789abcdef 0123\n", "0123456789abcdé\u{1}\n"] {
             #expect(throws: HTTPFiles.TokenProblem.self, "\(bad)") { try tokens(bad).get() }
         }

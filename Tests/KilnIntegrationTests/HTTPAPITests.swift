@@ -181,7 +181,8 @@ import Testing
         let again = try await http.post("/api/v1/alarms/\(id)/ack")
         #expect(again.status == 409 && again.json["error"] is String, "\(again)")
 
-        let shelve = try await http.post("/api/v1/alarms/\(id)/shelve", body: #"{"for":"1h","reason":"burner service"}"#)
+        let shelve = try await http.post(
+            "/api/v1/alarms/\(id)/shelve", body: #"{"for":"1h","reason":"burner service"}"#)
         #expect(shelve.status == 200 && shelve.json["shelved"] as? Bool == true, "\(shelve)")
         #expect(shelve.json["shelved_until"] is String, "\(shelve)")
         let listed = try await runKiln(["alarms", "list", http.rig.config])
@@ -223,7 +224,7 @@ import Testing
         try await http.write(tokenMode: 0o644)
         let loose = try await runKiln(["run", http.rig.config, "--quiet", "--duration", "5s"])
         #expect(loose.status == .exited(1), "\(loose)")
-        #expect(loose.stderr.contains(http.tokenFile) && loose.stderr.contains("0644"), "\(loose.stderr)")
+        #expect(loose.stderr.contains("api.tokens' has mode 0644"), "\(loose.stderr)")
         let checked = try await runKiln(["check", http.rig.config])
         #expect(checked.status == .exited(1) && checked.stderr.contains("kiln.yaml:"), "\(checked.stderr)")
 
@@ -235,7 +236,7 @@ import Testing
         try await http.write(http: "  listen: 0.0.0.0:\(http.port)\n")
         let open = try await runKiln(["run", http.rig.config, "--quiet", "--duration", "5s"])
         #expect(open.status == .exited(1) && open.stderr.contains("not loopback"), "\(open)")
-        #expect(open.stderr.contains("kiln.yaml:9:"), "\(open.stderr)")
+        #expect(open.stderr.contains("kiln.yaml:8:11: error:"), "\(open.stderr)")
 
         let (fd, taken) = try Loopback.bindAnyPort()
         defer { close(fd) }
@@ -268,7 +269,7 @@ import Testing
         // A TLS key others can read is refused like the token file.
         chmod(http.key, 0o644)
         let loose = try await runKiln(["run", http.rig.config, "--quiet", "--duration", "5s"])
-        #expect(loose.status == .exited(1) && loose.stderr.contains(http.key), "\(loose)")
+        #expect(loose.status == .exited(1) && loose.stderr.contains("server.key' has mode 0644"), "\(loose)")
     }
 
     /// Hostile requests get 4xx, never a crash: huge headers, bad percent-encoding, odd

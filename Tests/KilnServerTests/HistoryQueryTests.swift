@@ -36,7 +36,7 @@ struct HistoryQueryTests {
         do {
             _ = try query(pairs)
         } catch {
-            #expect(error.status == .badRequest)
+            #expect((error as? APIError)?.status == .badRequest)
         }
     }
 

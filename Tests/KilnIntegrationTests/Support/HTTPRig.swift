@@ -80,7 +80,9 @@ final class HTTPRig: Sendable {
 
     /// Until `/healthz` answers.
     func waitUntilServing(_ gateway: ChildProcess) async throws {
-        try await eventually("the HTTP server answers /healthz", timeout: .seconds(120), detail: { gateway.stderr.text }) {
+        try await eventually(
+            "the HTTP server answers /healthz", timeout: .seconds(120), detail: { gateway.stderr.text }
+        ) {
             if gateway.wait(timeout: .zero) != nil { throw RigFailure("kiln run exited: \(gateway.stderr.text)") }
             return (try? await request("/healthz", token: nil))?.status == 200
         }
@@ -118,14 +120,20 @@ final class HTTPRig: Sendable {
         if compressed { arguments.append("--compressed") }
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         for header in extraHeaders { arguments += ["-H", header] }
-        if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
+        let bodyInput = rig.file("in-\(id)")
+        defer { unlink(bodyInput) }
+        if let body {
+            try body.write(toFile: bodyInput, atomically: false, encoding: .utf8)
+            arguments += ["-H", "Content-Type: application/json", "--data-binary", "@" + bodyInput]
+        }
         arguments.append(base + path)
         let code = try await runTool(arguments)
         var headers: [String: String] = [:]
         let headerText = (try? String(contentsOfFile: headerFile, encoding: .utf8)) ?? ""
         for line in headerText.split(separator: "\r\n").dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         let text = (try? String(contentsOfFile: bodyFile, encoding: .utf8)) ?? ""
         return Answer(status: Int(code) ?? -1, headers: headers, body: text)
