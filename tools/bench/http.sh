@@ -12,7 +12,8 @@
 #
 # Environment: KILN=PATH (with --no-build) measures another kiln binary; LOADS="tags tags_gzip
 # metrics static static_gzip" picks the load phases; WRK_THREADS (2), WRK_CONNECTIONS (32),
-# JITTER_SECONDS (15: each cyclictest), WARMUP_SECONDS (5).
+# JITTER_SECONDS (15: each cyclictest), WARMUP_SECONDS (5); LOCK_MEMORY=1 runs the gateway with
+# `lock_memory: true` (mlockall) instead of the default false.
 #
 # Prints `NAME VALUE` per figure (medians of the repetitions with [min-max] and every run), then
 # each target of issue 14 with PASS/FAIL, and writes that block to tools/bench/out/http-report.txt.
@@ -33,7 +34,7 @@ while (($#)); do
     --no-build) BUILD=0; shift ;;
     --repeats) REPEATS=${2:?--repeats needs a number}; shift 2 ;;
     --seconds) PHASE_SECONDS=${2:?--seconds needs a number}; shift 2 ;;
-    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "http.sh: unknown argument $1 (try --help)" >&2; exit 64 ;;
     esac
 done
@@ -142,6 +143,9 @@ fi
 # Ports: gen_maps.py's layout (BASE+7..BASE+9 the 10,000 tags, BASE+10 Kiln's HTTP), BASE+11 nginx.
 BASE=$(python3 "$HERE/free_ports.py" 12) || die "no free run of 12 loopback ports"
 python3 "$HERE/gen_maps.py" "$OUT" "$BASE"
+if [[ ${LOCK_MEMORY:-0} == 1 ]]; then
+    sed -i 's/lock_memory: false/lock_memory: true/' "$OUT/gw10k-http.yaml"
+fi
 SIM_PORTS=($((BASE + 7)) $((BASE + 8)) $((BASE + 9)))
 HTTP_PORT=$((BASE + 10))
 STATIC_PORT=$((BASE + 11))
@@ -160,6 +164,7 @@ rm -f "$OUT"/http-history.sqlite* "$OUT"/kiln.pid
 figure cpus "$(nproc)"
 figure kiln "${KILN#"$ROOT"/}"
 figure tree "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+figure lock_memory "$(grep -c 'lock_memory: true' "$OUT/gw10k-http.yaml")"
 
 # ── The plant and the gateway ─────────────────────────────────────────────────────────────────
 log "kiln simulate (500 devices x 20 tags, chrt -f 90, timing log), kiln run (SCHED_FIFO 80, historian, http on $HTTP_PORT)"
