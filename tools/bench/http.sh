@@ -34,7 +34,7 @@ while (($#)); do
     --no-build) BUILD=0; shift ;;
     --repeats) REPEATS=${2:?--repeats needs a number}; shift 2 ;;
     --seconds) PHASE_SECONDS=${2:?--seconds needs a number}; shift 2 ;;
-    -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "http.sh: unknown argument $1 (try --help)" >&2; exit 64 ;;
     esac
 done
