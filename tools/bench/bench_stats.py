@@ -8,6 +8,10 @@
         between consecutive requests of each connection, after the first skip-s seconds of the
         log. Prints `jitter_p50_us`, `jitter_p99_us`, `jitter_max_us`, `jitter_intervals`,
         `jitter_connections`, and the median and worst of the per-second p99s.
+    bench_stats.py jitter LOG --windows FILE [--period-ms 100]
+        The same figures for each window of FILE (`LABEL FROM_NS TO_NS` a line, CLOCK_MONOTONIC
+        like the log): the intervals that start and end inside the window, each figure's name
+        prefixed with `LABEL_` (`tags1_jitter_p99_us`). One pass over the log for all windows.
     bench_stats.py cyclictest FILE
         p50/p99/max wake-up latency in microseconds from `cyclictest -h N -q` histogram output
         (every thread's column summed; overflows count as beyond the histogram).
@@ -39,13 +43,15 @@ def median(args):
 
 def jitter(args):
     path = args[0]
-    period_ms, skip_s = 100.0, 2.0
+    period_ms, skip_s, windows_path = 100.0, 2.0, None
     rest = args[1:]
     while rest:
         if rest[0] == "--period-ms":
             period_ms = float(rest[1])
         elif rest[0] == "--skip-s":
             skip_s = float(rest[1])
+        elif rest[0] == "--windows":
+            windows_path = rest[1]
         else:
             sys.exit(f"unknown option {rest[0]}")
         rest = rest[2:]
@@ -61,30 +67,52 @@ def jitter(args):
             first = ns if first is None else min(first, ns)
     if first is None:
         sys.exit(f"{path}: no requests logged")
+    for stamps in by_conn.values():
+        stamps.sort()
     period = period_ms * 1e6
-    skip = first + skip_s * 1e9
+    if windows_path is None:
+        figures = jitter_window(by_conn, period, first + skip_s * 1e9, None)
+        if figures is None:
+            sys.exit(f"{path}: no intervals after the first {skip_s} s")
+        for name, value in figures:
+            print(f"{name} {value}")
+        return
+    with open(windows_path) as f:
+        windows = [line.split() for line in f if line.strip()]
+    for label, start, stop in windows:
+        figures = jitter_window(by_conn, period, int(start), int(stop))
+        if figures is None:
+            sys.exit(f"{path}: no intervals in window {label}")
+        for name, value in figures:
+            print(f"{label}_{name} {value}")
+
+
+def jitter_window(by_conn, period, start, stop):
+    """The jitter figures of the intervals that start at or after `start` and (unless `stop` is
+    None) end by `stop`, as (name, text) pairs; None when there are none."""
     deviations = []
     per_second = defaultdict(list)
     for stamps in by_conn.values():
-        stamps.sort()
         for a, b in zip(stamps, stamps[1:]):
-            if a >= skip:
+            if a >= start and (stop is None or b <= stop):
                 d = abs((b - a) - period) / 1000.0
                 deviations.append(d)
-                per_second[int((a - first) // 1e9)].append(d)
+                per_second[int((a - start) // 1e9)].append(d)
+    if not deviations:
+        return None
     deviations.sort()
     # p99 of each second, then their median and worst: a shared machine has bursts, and these
     # tell a burst (one bad second) from a poller that is jittery throughout.
     second_p99 = sorted(percentile(sorted(v), 99) for v in per_second.values())
-    if not deviations:
-        sys.exit(f"{path}: no intervals after the first {skip_s} s")
-    print(f"jitter_p50_us {percentile(deviations, 50):.1f}")
-    print(f"jitter_p99_us {percentile(deviations, 99):.1f}")
-    print(f"jitter_max_us {deviations[-1]:.1f}")
-    print(f"jitter_p99_median_second_us {statistics.median(second_p99):.1f}")
-    print(f"jitter_p99_worst_second_us {second_p99[-1]:.1f}")
-    print(f"jitter_intervals {len(deviations)}")
-    print(f"jitter_connections {len(by_conn)}")
+    return [
+        ("jitter_p50_us", f"{percentile(deviations, 50):.1f}"),
+        ("jitter_p99_us", f"{percentile(deviations, 99):.1f}"),
+        ("jitter_max_us", f"{deviations[-1]:.1f}"),
+        ("jitter_p99_median_second_us", f"{statistics.median(second_p99):.1f}"),
+        ("jitter_p99_worst_second_us", f"{second_p99[-1]:.1f}"),
+        ("jitter_intervals", str(len(deviations))),
+        ("jitter_connections", str(len(by_conn))),
+    ]
 
 
 def cyclictest(args):
