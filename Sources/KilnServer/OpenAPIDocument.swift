@@ -559,6 +559,86 @@ enum OpenAPIDocument {
              }
             }
            }
+          },
+          "responses": {
+           "Unauthorized": {
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/Error"
+              }
+             }
+            },
+            "description": "Missing or unknown token",
+            "headers": {
+             "WWW-Authenticate": {
+              "schema": {
+               "type": "string"
+              }
+             }
+            }
+           },
+           "BadRequest": {
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/Error"
+              }
+             }
+            },
+            "description": "A bad parameter"
+           },
+           "NotFound": {
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/Error"
+              }
+             }
+            },
+            "description": "No such tag, alarm or run"
+           },
+           "NotReady": {
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/Error"
+              }
+             }
+            },
+            "description": "The historian cannot be read"
+           },
+           "Conflict": {
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/Error"
+              }
+             }
+            },
+            "description": "The state does not allow the command"
+           }
+          },
+          "parameters": {
+           "AlarmId": {
+            "in": "path",
+            "name": "id",
+            "required": true,
+            "schema": {
+             "pattern": "^[A-Za-z0-9_.:/-]{1,200}$",
+             "type": "string"
+            }
+           },
+           "RunId": {
+            "in": "path",
+            "name": "id",
+            "required": true,
+            "schema": {
+             "maximum": 9007199254740991,
+             "minimum": 1,
+             "type": "integer"
+            }
+           }
           }
          },
          "security": [
@@ -631,21 +711,7 @@ enum OpenAPIDocument {
               }
              },
              "401": {
-              "description": "Missing or unknown token",
-              "headers": {
-               "WWW-Authenticate": {
-                "schema": {
-                 "type": "string"
-                }
-               }
-              },
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Unauthorized"
              }
             }
            }
@@ -666,21 +732,7 @@ enum OpenAPIDocument {
               }
              },
              "401": {
-              "description": "Missing or unknown token",
-              "headers": {
-               "WWW-Authenticate": {
-                "schema": {
-                 "type": "string"
-                }
-               }
-              },
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Unauthorized"
              }
             }
            }
@@ -701,21 +753,7 @@ enum OpenAPIDocument {
               }
              },
              "401": {
-              "description": "Missing or unknown token",
-              "headers": {
-               "WWW-Authenticate": {
-                "schema": {
-                 "type": "string"
-                }
-               }
-              },
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Unauthorized"
              }
             }
            }
@@ -736,51 +774,16 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "A bad parameter",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/BadRequest"
              },
              "401": {
-              "description": "Missing or unknown token",
-              "headers": {
-               "WWW-Authenticate": {
-                "schema": {
-                 "type": "string"
-                }
-               }
-              },
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Unauthorized"
              },
              "404": {
-              "description": "No such tag, alarm or run",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/NotFound"
              },
              "503": {
-              "description": "The historian cannot be read",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/NotReady"
              }
             },
             "parameters": [
@@ -880,51 +883,16 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "A bad parameter",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/BadRequest"
              },
              "401": {
-              "description": "Missing or unknown token",
-              "headers": {
-               "WWW-Authenticate": {
-                "schema": {
-                 "type": "string"
-                }
-               }
-              },
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Unauthorized"
              },
              "404": {
-              "description": "No such tag, alarm or run",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/NotFound"
              },
              "503": {
-              "description": "The historian cannot be read",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/NotReady"
              }
             },
             "parameters": [
@@ -1019,21 +987,7 @@ enum OpenAPIDocument {
               }
              },
              "401": {
-              "description": "Missing or unknown token",
-              "headers": {
-               "WWW-Authenticate": {
-                "schema": {
-                 "type": "string"
-                }
-               }
-              },
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Unauthorized"
              }
             }
            }
@@ -1054,62 +1008,21 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "A bad parameter",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/BadRequest"
              },
              "401": {
-              "description": "Missing or unknown token",
-              "headers": {
-               "WWW-Authenticate": {
-                "schema": {
-                 "type": "string"
-                }
-               }
-              },
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Unauthorized"
              },
              "404": {
-              "description": "No such tag, alarm or run",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/NotFound"
              },
              "409": {
-              "description": "The state does not allow the command",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Conflict"
              }
             },
             "parameters": [
              {
-              "name": "id",
-              "in": "path",
-              "required": true,
-              "schema": {
-               "type": "string",
-               "pattern": "^[A-Za-z0-9_.:/-]{1,200}$"
-              }
+              "$ref": "#/components/parameters/AlarmId"
              }
             ]
            }
@@ -1130,62 +1043,21 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "A bad parameter",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/BadRequest"
              },
              "401": {
-              "description": "Missing or unknown token",
-              "headers": {
-               "WWW-Authenticate": {
-                "schema": {
-                 "type": "string"
-                }
-               }
-              },
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Unauthorized"
              },
              "404": {
-              "description": "No such tag, alarm or run",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/NotFound"
              },
              "409": {
-              "description": "The state does not allow the command",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Conflict"
              }
             },
             "parameters": [
              {
-              "name": "id",
-              "in": "path",
-              "required": true,
-              "schema": {
-               "type": "string",
-               "pattern": "^[A-Za-z0-9_.:/-]{1,200}$"
-              }
+              "$ref": "#/components/parameters/AlarmId"
              }
             ],
             "requestBody": {
@@ -1216,62 +1088,21 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "A bad parameter",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/BadRequest"
              },
              "401": {
-              "description": "Missing or unknown token",
-              "headers": {
-               "WWW-Authenticate": {
-                "schema": {
-                 "type": "string"
-                }
-               }
-              },
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Unauthorized"
              },
              "404": {
-              "description": "No such tag, alarm or run",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/NotFound"
              },
              "409": {
-              "description": "The state does not allow the command",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Conflict"
              }
             },
             "parameters": [
              {
-              "name": "id",
-              "in": "path",
-              "required": true,
-              "schema": {
-               "type": "string",
-               "pattern": "^[A-Za-z0-9_.:/-]{1,200}$"
-              }
+              "$ref": "#/components/parameters/AlarmId"
              }
             ]
            }
@@ -1292,21 +1123,7 @@ enum OpenAPIDocument {
               }
              },
              "401": {
-              "description": "Missing or unknown token",
-              "headers": {
-               "WWW-Authenticate": {
-                "schema": {
-                 "type": "string"
-                }
-               }
-              },
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Unauthorized"
              }
             }
            }
@@ -1327,63 +1144,21 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "A bad parameter",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/BadRequest"
              },
              "401": {
-              "description": "Missing or unknown token",
-              "headers": {
-               "WWW-Authenticate": {
-                "schema": {
-                 "type": "string"
-                }
-               }
-              },
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Unauthorized"
              },
              "404": {
-              "description": "No such tag, alarm or run",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/NotFound"
              },
              "409": {
-              "description": "The state does not allow the command",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Conflict"
              }
             },
             "parameters": [
              {
-              "name": "id",
-              "in": "path",
-              "required": true,
-              "schema": {
-               "type": "integer",
-               "minimum": 1,
-               "maximum": 9007199254740991
-              }
+              "$ref": "#/components/parameters/RunId"
              }
             ]
            }
@@ -1404,63 +1179,21 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "A bad parameter",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/BadRequest"
              },
              "401": {
-              "description": "Missing or unknown token",
-              "headers": {
-               "WWW-Authenticate": {
-                "schema": {
-                 "type": "string"
-                }
-               }
-              },
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Unauthorized"
              },
              "404": {
-              "description": "No such tag, alarm or run",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/NotFound"
              },
              "409": {
-              "description": "The state does not allow the command",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Conflict"
              }
             },
             "parameters": [
              {
-              "name": "id",
-              "in": "path",
-              "required": true,
-              "schema": {
-               "type": "integer",
-               "minimum": 1,
-               "maximum": 9007199254740991
-              }
+              "$ref": "#/components/parameters/RunId"
              }
             ]
            }
@@ -1481,21 +1214,7 @@ enum OpenAPIDocument {
               }
              },
              "401": {
-              "description": "Missing or unknown token",
-              "headers": {
-               "WWW-Authenticate": {
-                "schema": {
-                 "type": "string"
-                }
-               }
-              },
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/Unauthorized"
              }
             }
            }
