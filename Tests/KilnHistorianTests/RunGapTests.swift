@@ -9,7 +9,7 @@ import Testing
 /// `kiln run` twice against `kiln simulate`, stopped for a few seconds between: the real binaries.
 struct RunGapTests {
     @Test(.timeLimit(.minutes(1)))
-    func theTimeBetweenTwoRunsAndTheFutureExportAsNotCovered() throws {
+    func theTimeBetweenTwoRunsAndTheFutureExportAsNotCovered() async throws {
         let helper = RunWithHistorianTests()
         let dir = TempDir()
         defer { dir.cleanup() }
@@ -37,17 +37,17 @@ struct RunGapTests {
             if simulator.isRunning { kill(simulator.processIdentifier, SIGTERM) }
             simulator.waitUntilExit()
         }
-        usleep(500_000)
+        try await Task.sleep(for: .milliseconds(500))
         for n in 1...2 {
             let run = try helper.start(["run", dir.file("kiln.yaml"), "--quiet"], log: dir.file("run\(n).log"))
             defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
             // Long enough that, after a slow start on a loaded machine, each run still covers
             // several 250 ms intervals of Good samples.
-            usleep(3_500_000)
+            try await Task.sleep(for: .milliseconds(3500))
             kill(run.processIdentifier, SIGTERM)
             #expect(helper.waitForExit(run, seconds: 10))
             #expect(run.terminationStatus == 0)
-            if n == 1 { usleep(3_000_000) }
+            if n == 1 { try await Task.sleep(for: .seconds(3)) }
         }
         let db = dir.file("history.db")
         let reader = try HistoryReader(path: db)

@@ -325,10 +325,11 @@ import Testing
     @Test func aRunCutShortByKill9IsInterruptedAndNotRepeated() async throws {
         let r = try RemediationRig()
         defer { r.cleanup() }
-        // The remote command records itself, then takes 3 s: the gateway dies while it runs.
+        // The remote command records itself, then takes 30 s (a window the wait below cannot
+        // miss on a loaded machine): the gateway dies while it runs.
         try r.write(
             map: RemediationRig.map(port: try Loopback.unusedPort()), mode: "enforce",
-            command: try r.recorderCommand(["{episode}"], sleep: 3), rule: ["max_attempts: 3", "retry_delay: 100ms"])
+            command: try r.recorderCommand(["{episode}"], sleep: 30), rule: ["max_attempts: 3", "retry_delay: 100ms"])
         let sim = try await r.rig.simulator()
         defer { sim.stop() }
 
