@@ -61,7 +61,7 @@ extension API {
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics())))
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: exposition.text(metrics)))
     }
 
     func status() -> Response {
@@ -117,5 +117,26 @@ extension API {
             let q = fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
             return q > 0
         }
+    }
+}
+
+/// The exposition text, rendered at most every `maxAge` and shared by the requests meanwhile:
+/// at 500 devices it is 730 KB, and a dashboard's or a load's concurrent scrapes would each
+/// render it again.
+final class ExpositionCache: Sendable {
+    let maxAge: Duration
+    private let clock = ContinuousClock()
+    private let kept = Mutex<(text: ByteBuffer, rendered: ContinuousClock.Instant)?>(nil)
+
+    init(maxAge: Duration = .milliseconds(100)) { self.maxAge = maxAge }
+
+    func text(_ render: () -> String) -> ByteBuffer {
+        let now = clock.now
+        if let kept = kept.withLock({ $0 }), now - kept.rendered < maxAge { return kept.text }
+        let text = ByteBuffer(string: render())
+        kept.withLock { k in
+            if k.map({ $0.rendered <= now }) ?? true { k = (text, now) }
+        }
+        return text
     }
 }

@@ -11,6 +11,7 @@ struct API: Sendable {
     let logger: Logger
     let metrics: @Sendable () -> String
     private let snapshots: SnapshotBox
+    let exposition = ExpositionCache()
     let health: Health
     /// `kiln`'s version, shown by `/api/v1/status`.
     static let version = "0.14.0"

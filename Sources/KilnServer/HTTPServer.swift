@@ -33,7 +33,7 @@ public final class HTTPServer: Service, Sendable {
 
     /// - Parameters:
     ///   - tokens: the tokens of `token_file` (none: every route that needs one answers 401).
-    ///   - metrics: the Prometheus exposition text, rendered per request.
+    ///   - metrics: the Prometheus exposition text (rendered at most every 100 ms, see `ExpositionCache`).
     public init(
         config: HTTPConfig, tokens: BearerTokens, logger: Logger, metrics: @escaping @Sendable () -> String
     ) {

@@ -9,32 +9,41 @@ import Synchronization
 #endif
 
 /// The `/api/v1/tags` document, built at most every `maxAge` from one pass over the live state
-/// (on a thread of its own, while requests go on getting the previous one) and shared by every
-/// request until then: at 10,000 tags, encoding per request would cost the
-/// gateway its CPU (an earlier attempt served 17 requests a second). `age_ms` of each tag is
-/// relative to the document's `generated_at`.
+/// by one thread of its own, and shared by every request until the next: a request only hands
+/// out the latest buffer (at 10,000 tags, encoding per request would cost the gateway its CPU; an
+/// earlier attempt served 17 requests a second). The thread builds only the encodings asked for
+/// in the last `demandWindow` (the plain document, its gzip, or both) and ends when nobody has
+/// asked for that long; the next request starts it again. `age_ms` of each tag is relative to the
+/// document's `generated_at`.
 ///
 /// Each tag's fixed part (`{"device":…,"tag":…,"unit":…,"poll_ms":…`) is encoded once, at start.
 final class TagsSnapshot: Sendable {
     let live: LiveState
     let maxAge: Duration
+    /// How long after the last request for an encoding the thread keeps it current.
+    let demandWindow: Duration
     private let prefixes: [[UInt8]]
     private let clock = ContinuousClock()
 
     private struct State {
-        var plain: ByteBuffer?
-        /// The same document gzipped, kept once a client that takes gzip has asked.
-        var gzipped: ByteBuffer?
-        var gzipWanted = false
-        var built: ContinuousClock.Instant?
-        var building = false
+        /// Each encoding kept, with the time its pass over the live state started.
+        var plain: (buffer: ByteBuffer, built: ContinuousClock.Instant)?
+        var gzipped: (buffer: ByteBuffer, built: ContinuousClock.Instant)?
+        /// When a request last asked for each encoding.
+        var plainAsked: ContinuousClock.Instant?
+        var gzipAsked: ContinuousClock.Instant?
+        var builderRunning = false
         var size = 4096
     }
     private let state = Mutex(State())
 
-    init(config: GatewayConfig, live: LiveState, maxAge: Duration = .milliseconds(100)) {
+    init(
+        config: GatewayConfig, live: LiveState, maxAge: Duration = .milliseconds(100),
+        demandWindow: Duration = .seconds(2)
+    ) {
         self.live = live
         self.maxAge = maxAge
+        self.demandWindow = demandWindow
         var prefixes: [[UInt8]] = []
         prefixes.reserveCapacity(live.index.count)
         for device in config.devices {
@@ -54,68 +63,92 @@ final class TagsSnapshot: Sendable {
         self.prefixes = prefixes
     }
 
-    /// The current document (gzipped when asked): the shared one, rebuilt on a thread of its own
-    /// once it is `maxAge` old, so no request waits for an encoding but the very first.
+    /// The current document (gzipped when asked): the shared one, at most `maxAge` old while
+    /// the builder keeps up. A request waits for an encoding only when none was kept (the first
+    /// for that encoding) or the kept one is `demandWindow` old (a starved builder).
     func document(gzip: Bool = false) -> ByteBuffer {
         let now = clock.now
-        let (plain, gzipped, rebuild) = state.withLock { s -> (ByteBuffer?, ByteBuffer?, Bool) in
-            if gzip { s.gzipWanted = true }
-            let stale = s.built.map { now - $0 >= maxAge } ?? true
-            let rebuild = stale && !s.building && s.plain != nil
-            if rebuild { s.building = true }
-            return (s.plain, s.gzipped, rebuild)
+        let (kept, startBuilder) = state.withLock { s -> (ByteBuffer?, Bool) in
+            if gzip { s.gzipAsked = now } else { s.plainAsked = now }
+            let start = !s.builderRunning
+            s.builderRunning = true
+            let kept = gzip ? s.gzipped : s.plain
+            return (kept.flatMap { now - $0.built < demandWindow ? $0.buffer : nil }, start)
         }
-        if rebuild {
+        if startBuilder {
             var handle = pthread_t()
-            let rc = OSThread.spawn(name: "kiln-http-tags", detached: true, handle: &handle) { self.rebuild() }
-            if rc != 0 { state.withLock { $0.building = false } }
+            let rc = OSThread.spawn(name: "kiln-http-tags", detached: true, handle: &handle) { self.keepCurrent() }
+            if rc != 0 { state.withLock { $0.builderRunning = false } }
         }
-        if gzip, let gzipped { return gzipped }
-        if !gzip, let plain { return plain }
-        // The first request (or the first that takes gzip): build in place.
-        return store(gzip: gzip, started: now).pick(gzip)
+        if let kept { return kept }
+        let built = store(plain: !gzip, gzip: gzip, started: now)
+        return (gzip ? built.gzipped : built.plain) ?? ByteBuffer()
     }
 
-    private func rebuild() {
-        store(gzip: state.withLock { $0.gzipWanted }, started: clock.now)
-        state.withLock { $0.building = false }
+    /// The builder thread: a new document every `maxAge` while requests ask for one.
+    private func keepCurrent() {
+        while true {
+            let started = clock.now
+            let wanted = state.withLock { s -> (plain: Bool, gzip: Bool)? in
+                let plain = s.plainAsked.map { started - $0 < demandWindow } ?? false
+                let gzip = s.gzipAsked.map { started - $0 < demandWindow } ?? false
+                guard plain || gzip else {
+                    s.builderRunning = false
+                    return nil
+                }
+                return (plain, gzip)
+            }
+            guard let wanted else { return }
+            store(plain: wanted.plain, gzip: wanted.gzip, started: started)
+            let rest = maxAge - (clock.now - started)
+            if rest > .zero { Self.sleep(rest) }
+        }
     }
 
-    /// Builds the document (and its gzip), and keeps it unless a newer one is kept already.
+    private static func sleep(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        var rest = timespec()
+        while nanosleep(&ts, &rest) != 0 && errno == EINTR { ts = rest }
+    }
+
+    /// Builds the asked encodings of the document and keeps them unless newer ones are kept.
     @discardableResult
-    private func store(gzip: Bool, started: ContinuousClock.Instant) -> Built {
+    private func store(plain wantPlain: Bool, gzip wantGzip: Bool, started: ContinuousClock.Instant) -> Built {
         let size = state.withLock { $0.size }
         let bytes = build(capacity: size + size / 8)
-        let plain = ByteBuffer(bytes: bytes)
-        let gzipped = gzip ? TagsSnapshot.gzip(plain) : nil
+        let built = Built(
+            plain: wantPlain ? ByteBuffer(bytes: bytes) : nil,
+            gzipped: wantGzip ? bytes.withUnsafeBytes { TagsSnapshot.gzip($0) } : nil)
         state.withLock { s in
-            guard s.built.map({ $0 <= started }) ?? true else { return }
-            s.plain = plain
-            s.gzipped = gzipped
-            s.built = started
             s.size = bytes.count
+            if let plain = built.plain, s.plain.map({ $0.built <= started }) ?? true { s.plain = (plain, started) }
+            if let gzipped = built.gzipped, s.gzipped.map({ $0.built <= started }) ?? true {
+                s.gzipped = (gzipped, started)
+            }
         }
-        return Built(plain: plain, gzipped: gzipped)
+        return built
     }
 
     private struct Built {
-        var plain: ByteBuffer
+        var plain: ByteBuffer?
         var gzipped: ByteBuffer?
-        func pick(_ gzip: Bool) -> ByteBuffer { gzip ? gzipped ?? plain : plain }
     }
 
     static func gzip(_ buffer: ByteBuffer) -> ByteBuffer {
-        buffer.withUnsafeReadableBytes { input in
-            var room = kiln_gzip_bound(input.count)
-            var out = ByteBuffer()
-            out.reserveCapacity(room)
-            let written = out.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { output in
-                let base = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
-                let rc = kiln_gzip(base, input.count, output.baseAddress!.assumingMemoryBound(to: UInt8.self), &room, 1)
-                return rc == 0 ? room : 0
-            }
-            return written > 0 ? out : ByteBuffer()
+        buffer.withUnsafeReadableBytes { gzip($0) }
+    }
+
+    static func gzip(_ input: UnsafeRawBufferPointer) -> ByteBuffer {
+        var room = kiln_gzip_bound(input.count)
+        var out = ByteBuffer()
+        out.reserveCapacity(room)
+        let written = out.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { output in
+            let base = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            let rc = kiln_gzip(base, input.count, output.baseAddress!.assumingMemoryBound(to: UInt8.self), &room, 1)
+            return rc == 0 ? room : 0
         }
+        return written > 0 ? out : ByteBuffer()
     }
 
     /// Encodes every tag, in config order, from one pass over the live state.
