@@ -2,6 +2,7 @@ import Hummingbird
 import KilnCore
 import KilnGateway
 import Logging
+import NIOCore
 import Synchronization
 
 /// The routes of the API and what they share: the gateway, the tokens, the tags snapshot.
@@ -32,47 +33,47 @@ struct API: Sendable {
         routes.get("/healthz") { _, _ in healthz() }
         routes.get("/readyz") { _, _ in readyz() }
         routes.get("/metrics") { request, context in
-            _ = try authorize(request, context)
+            try authorize(request, context)
             return metricsResponse()
         }
         routes.get("/api/v1/status") { request, context in
-            _ = try authorize(request, context)
+            try authorize(request, context)
             return status()
         }
         routes.get("/api/v1/tags") { request, context in
-            _ = try authorize(request, context)
+            try authorize(request, context)
             return tags(request)
         }
         routes.get("/api/v1/tags/{device}/{tag}/history") { request, context in
-            _ = try authorize(request, context)
+            try authorize(request, context)
             return try await history(request, context)
         }
         routes.get("/api/v1/export") { request, context in
-            _ = try authorize(request, context)
+            try authorize(request, context)
             return try await export(request)
         }
         routes.get("/api/v1/alarms") { request, context in
-            _ = try authorize(request, context)
+            try authorize(request, context)
             return alarms()
         }
         for action in ["ack", "shelve", "unshelve"] {
             routes.post("/api/v1/alarms/{id}/\(action)") { request, context in
                 let caller = try authorize(request, context)
-                return try await alarmCommand(action, request, context, caller: caller)
+                return try await alarmCommand(action, request, context, caller: caller.description)
             }
         }
         routes.get("/api/v1/remediations") { request, context in
-            _ = try authorize(request, context)
+            try authorize(request, context)
             return try await remediations()
         }
         for action in ["approve", "reject"] {
             routes.post("/api/v1/remediations/{id}/\(action)") { request, context in
                 let caller = try authorize(request, context)
-                return try await remediationCommand(action, request, context, caller: caller)
+                return try await remediationCommand(action, request, context, caller: caller.description)
             }
         }
         routes.get("/api/v1/openapi.json") { request, context in
-            _ = try authorize(request, context)
+            try authorize(request, context)
             return JSONResponse.make(bytes: OpenAPIDocument.bytes)
         }
         routes.get("/") { _, _ in try PageRoutes.response("index.html") }
@@ -90,20 +91,28 @@ struct API: Sendable {
         }
     }
 
-    /// The caller of a request that offers a configured token: `http:<12 hex>@<peer>`; else
-    /// 401 with `WWW-Authenticate: Bearer`.
-    func authorize(_ request: Request, _ context: APIContext) throws(APIError) -> String {
+    /// The caller of a request that offers a configured token (`http:<12 hex>@<peer>`, named
+    /// only when a write logs it); else 401 with `WWW-Authenticate: Bearer`.
+    @discardableResult
+    func authorize(_ request: Request, _ context: APIContext) throws(APIError) -> Caller {
         guard let header = request.headers[.authorization] else {
             throw APIError(.unauthorized, "this route needs an 'Authorization: Bearer <token>' header")
         }
         guard let token = BearerTokens.bearer(header) else {
             throw APIError(.unauthorized, "the Authorization header must be 'Bearer <token>'")
         }
-        guard let caller = tokens.caller(offering: token) else {
+        guard let digest = tokens.digest(offering: token) else {
             logger.warning("refused a request with an unknown token", metadata: ["kiln.peer": "\(context.peer)"])
             throw APIError(.unauthorized, "unknown token")
         }
-        return "\(caller)@\(context.peer)"
+        return Caller(digest: digest, address: context.remoteAddress)
+    }
+
+    /// Who made a request: `http:<12 hex>@<peer>`.
+    struct Caller: CustomStringConvertible {
+        let digest: [UInt8]
+        let address: SocketAddress?
+        var description: String { BearerTokens.callerName(digest) + "@" + APIContext.describe(address) }
     }
 
     /// A path parameter, percent-decoded (an alarm id is one segment: `boiler-1%2Fflue_gas_temp%2Fhigh`).

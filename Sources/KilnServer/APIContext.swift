@@ -5,12 +5,13 @@ import NIOCore
 /// which the log of every write names.
 public struct APIContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// `127.0.0.1:50312`, or `unknown`.
-    public let peer: String
+    let remoteAddress: SocketAddress?
+    /// `127.0.0.1:50312`, or `unknown` (made when asked: only writes and refusals name it).
+    public var peer: String { APIContext.describe(remoteAddress) }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        peer = APIContext.describe(source.channel.remoteAddress)
+        remoteAddress = source.channel.remoteAddress
     }
 
     /// A request body larger than this is refused (413) when decoded: a shelve's reason is short.
@@ -19,7 +20,7 @@ public struct APIContext: RequestContext {
     static func describe(_ address: SocketAddress?) -> String {
         guard let address, let ip = address.ipAddress else { return "unknown" }
         let port = address.port.map { ":\($0)" } ?? ""
-        return ip.contains(":") ? "[\(ip)]\(port)" : "\(ip)\(port)"
+        return ip.utf8.contains(UInt8(ascii: ":")) ? "[\(ip)]\(port)" : "\(ip)\(port)"
     }
 }
 

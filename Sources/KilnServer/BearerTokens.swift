@@ -16,6 +16,11 @@ public struct BearerTokens: Sendable {
     /// Who offered `token`: `http:<first 12 hex digits of its SHA-256>`, or nil when it is
     /// none of the configured tokens.
     public func caller(offering token: Substring) -> String? {
+        digest(offering: token).map(BearerTokens.callerName)
+    }
+
+    /// The SHA-256 of `token` when it is one of the configured tokens, else nil.
+    func digest(offering token: Substring) -> [UInt8]? {
         let offered = Digest.sha256(Array(token.utf8))
         var matched = false
         for digest in digests {
@@ -23,14 +28,19 @@ public struct BearerTokens: Sendable {
             for i in 0..<32 { difference |= digest[i] ^ offered[i] }
             matched = matched || difference == 0
         }
-        guard matched else { return nil }
-        return "http:" + String(Base64.hex(offered).prefix(12))
+        return matched ? offered : nil
     }
+
+    /// `http:<first 12 hex digits of the token's SHA-256>`.
+    static func callerName(_ digest: [UInt8]) -> String { "http:" + String(Base64.hex(digest).prefix(12)) }
 
     /// The token of an `Authorization: Bearer <token>` header value; nil for any other scheme.
     public static func bearer(_ header: String) -> Substring? {
         let trimmed = header.drop { $0 == " " }
-        guard trimmed.count > 7, trimmed.prefix(7).lowercased() == "bearer " else { return nil }
+        let scheme = trimmed.utf8.prefix(7)
+        guard scheme.count == 7, trimmed.utf8.count > 7,
+            zip(scheme, "bearer ".utf8).allSatisfy({ $0 | ($0 >= 0x41 && $0 <= 0x5A ? 0x20 : 0) == $1 })
+        else { return nil }
         let token = trimmed.dropFirst(7).drop { $0 == " " }
         let end = token.lastIndex { $0 != " " }.map { token.index(after: $0) } ?? token.startIndex
         let value = token[..<end]

@@ -87,7 +87,7 @@ public final class HTTPServer: Service, Sendable {
                 readiness.open()
                 logger.notice("serving the API", metadata: ["kiln.http": "\(scheme)://\(address)"])
             },
-            logger: logger)
+            logger: DeferredMetadataLogHandler.wrap(logger))
         do {
             try await app.run()
         } catch {

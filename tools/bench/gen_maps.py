@@ -89,12 +89,18 @@ def main():
 
     # 10,000 tags for the HTTP benchmark, with units as real maps have them (they are in every
     # tag of /api/v1/tags).
+    # HTTP_DEVICES (default 500) changes its size: 200 is the runtime issue's plant.
+    http_devices = int(os.environ.get("HTTP_DEVICES", "500"))
+    if not 1 <= http_devices <= 3 * UNITS_PER_PORT:
+        sys.exit(f"gen_maps.py: HTTP_DEVICES must be 1..{3 * UNITS_PER_PORT}")
     plant10k = []
-    for i in range(500):
+    for i in range(http_devices):
         port = base + 7 + i // UNITS_PER_PORT
         unit = 1 + i % UNITS_PER_PORT
         plant10k.append(device(f"h{i:03d}", port, unit, 20, "100ms", unit_name="degC"))
-    device_map(os.path.join(out, "plant10k.yaml"), plant10k, "500 devices x 20 tags at 10 Hz on 3 ports.")
+    device_map(
+        os.path.join(out, "plant10k.yaml"), plant10k, f"{http_devices} devices x 20 tags at 10 Hz on 3 ports."
+    )
     gateway(
         os.path.join(out, "gw10k-http.yaml"),
         "plant10k.yaml",
