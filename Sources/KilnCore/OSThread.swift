@@ -16,6 +16,20 @@ public enum OSThread {
         }
     }
 
+    /// The nice value that keeps the gateway's storage ahead of the HTTP server and other
+    /// ordinary threads when the CPUs are busy (the scheduler gives a thread at -10 about ten
+    /// times the share of one at 0), while the real-time poll threads stay above it.
+    public static let storageNice: Int32 = -10
+
+    /// Sets the calling thread's nice value (Linux keeps one per thread). Lowering it needs
+    /// CAP_SYS_NICE (root, or the service unit's `AmbientCapabilities`); returns false when not
+    /// allowed, and the thread goes on at its current value.
+    @discardableResult
+    public static func setCurrentNice(_ value: Int32) -> Bool {
+        // `who` 0 is the calling thread on Linux (see setpriority(2), NOTES).
+        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, value) == 0
+    }
+
     /// Starts `body` on a new thread.
     ///
     /// - Parameters:

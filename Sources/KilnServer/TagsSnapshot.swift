@@ -153,12 +153,16 @@ final class TagsSnapshot: Sendable {
         var gzipped: ByteBuffer?
     }
 
+    /// zlib's level 2: on the 10,000-tag document, 66 KB in the time level 1 takes for 79 KB
+    /// (levels 4 to 6 take three times as long).
+    static let gzipLevel: Int32 = 2
+
     static func gzip(_ buffer: ByteBuffer) -> ByteBuffer {
         var scratch: [UInt8] = []
         return gzip(Array(buffer.readableBytesView), scratch: &scratch)
     }
 
-    /// `input` gzipped (level 1), through `scratch` (grown to the worst case and kept), into a
+    /// `input` gzipped, through `scratch` (grown to the worst case and kept), into a
     /// buffer of its own size.
     static func gzip(_ input: [UInt8], scratch: inout [UInt8]) -> ByteBuffer {
         let bound = kiln_gzip_bound(input.count)
@@ -166,7 +170,7 @@ final class TagsSnapshot: Sendable {
         var room = bound
         let rc = input.withUnsafeBufferPointer { source in
             scratch.withUnsafeMutableBufferPointer { output in
-                kiln_gzip(source.baseAddress, source.count, output.baseAddress, &room, 1)
+                kiln_gzip(source.baseAddress, source.count, output.baseAddress, &room, gzipLevel)
             }
         }
         guard rc == 0 else { return ByteBuffer() }

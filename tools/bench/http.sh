@@ -150,7 +150,8 @@ python3 "$HERE/gen_maps.py" "$OUT" "$BASE"
 if [[ ${LOCK_MEMORY:-0} == 1 ]]; then
     sed -i 's/lock_memory: false/lock_memory: true/' "$OUT/gw10k-http.yaml"
 fi
-SIM_PORTS=($((BASE + 7)) $((BASE + 8)) $((BASE + 9)))
+SIM_PORTS=()
+for ((p = 0; p * 200 < HTTP_DEVICES; p++)); do SIM_PORTS+=($((BASE + 7 + p))); done
 HTTP_PORT=$((BASE + 10))
 STATIC_PORT=$((BASE + 11))
 API=http://127.0.0.1:$HTTP_PORT

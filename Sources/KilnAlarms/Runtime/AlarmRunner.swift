@@ -185,6 +185,7 @@ public final class AlarmRunner: Sendable {
         else { return }
         var handle = pthread_t()
         let rc = OSThread.spawn(name: "kiln-alarms", handle: &handle) { [self] in
+            OSThread.setCurrentNice(OSThread.storageNice)
             run(owned)
         }
         guard rc == 0 else { throw AlarmStoreError("cannot start the alarm engine's thread (error \(rc))") }

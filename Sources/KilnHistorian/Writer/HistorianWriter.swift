@@ -102,6 +102,9 @@ public final class HistorianWriter: Sendable {
         store.startBackgroundWork()
         let t = JoinableThread()
         let rc = t.start(name: "kiln-historian") { [body, queue, requests] in
+            // Storing what was polled comes before serving the API: under an HTTP load on a
+            // small machine the writer fell behind and its queue dropped samples.
+            OSThread.setCurrentNice(OSThread.storageNice)
             var loop = body
             loop.run(queue: queue, requests: requests)
             // A reload posted as the writer stopped must not wait forever.
