@@ -52,6 +52,11 @@ public struct RealtimeConfig: Sendable, Hashable {
     /// mlockall(MCL_CURRENT | MCL_FUTURE) at start-up, where permitted.
     public var lockMemory: Bool
 
+    /// The nice value of the storage threads (historian writer, alarm engine): raised above the
+    /// HTTP server's when polling is real-time; left alone under `other`, where it would put
+    /// storage ahead of the poll threads themselves.
+    public var storageNice: Int32? { policy == .other ? nil : OSThread.storageNice }
+
     public init(policy: SchedulingPolicy = .other, priority: Int = 0, lockMemory: Bool = false) {
         self.policy = policy
         self.priority = priority

@@ -109,6 +109,27 @@ extension API {
         return response
     }
 
+    /// `GET /api/v1/tags` as ``TagsFastPath`` answers it on an event loop: nil (Hummingbird's
+    /// route answers) for another request, a refused or missing token, a client that closes the
+    /// connection, or before a document is kept.
+    func fastTags(_ head: HTTPRequest) -> (HTTPResponse, ByteBuffer)? {
+        guard head.method == .get, head.path == "/api/v1/tags" else { return nil }
+        if let connection = head.headerFields[.connection], connection.lowercased().contains("close") { return nil }
+        guard let header = head.headerFields[.authorization], let token = BearerTokens.bearer(header),
+            tokens.digest(offering: token) != nil
+        else { return nil }
+        let gzip = head.headerFields[.acceptEncoding].map(API.acceptsGzip) ?? false
+        guard let body = snapshot.kept(gzip: gzip) else { return nil }
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.cacheControl] = "no-store"
+        fields[.vary] = "Accept-Encoding"
+        if gzip { fields[.contentEncoding] = "gzip" }
+        fields[.contentLength] = String(body.readableBytes)
+        fields[.date] = HTTPDate.now()
+        return (HTTPResponse(status: .ok, headerFields: fields), body)
+    }
+
     /// Whether an Accept-Encoding value takes gzip (not with `q=0`).
     static func acceptsGzip(_ header: String) -> Bool {
         header.split(separator: ",").contains { part in

@@ -59,7 +59,9 @@ public final class HTTPServer: Service, Sendable {
         api.addRoutes(to: router)
         var server: HTTPServerBuilder = .http1(
             configuration: .init(
-                idleTimeout: .seconds(60),
+                // The idle timer is the fast path's: Hummingbird's would not see its requests.
+                additionalChannelHandlers: TagsFastPath.handlers(idleTimeout: .seconds(60)) { api.fastTags($0) },
+                idleTimeout: nil,
                 httpDecoderConfiguration: .init(
                     maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100)))
         if let tls = config.tls {

@@ -67,6 +67,15 @@ final class TagsSnapshot: Sendable {
     /// the builder keeps up. A request waits for an encoding only when none was kept (the first
     /// for that encoding) or the kept one is `demandWindow` old (a starved builder).
     func document(gzip: Bool = false) -> ByteBuffer {
+        if let kept = kept(gzip: gzip) { return kept }
+        var scratch = Scratch()
+        let built = store(plain: !gzip, gzip: gzip, started: clock.now, scratch: &scratch)
+        return (gzip ? built.gzipped : built.plain) ?? ByteBuffer()
+    }
+
+    /// The kept document, if there is one fresh enough (see ``document(gzip:)``); never builds,
+    /// so an event loop may ask. Counts as a request for that encoding.
+    func kept(gzip: Bool) -> ByteBuffer? {
         let now = clock.now
         let (kept, startBuilder) = state.withLock { s -> (ByteBuffer?, Bool) in
             if gzip { s.gzipAsked = now } else { s.plainAsked = now }
@@ -80,10 +89,7 @@ final class TagsSnapshot: Sendable {
             let rc = OSThread.spawn(name: "kiln-http-tags", detached: true, handle: &handle) { self.keepCurrent() }
             if rc != 0 { state.withLock { $0.builderRunning = false } }
         }
-        if let kept { return kept }
-        var scratch = Scratch()
-        let built = store(plain: !gzip, gzip: gzip, started: now, scratch: &scratch)
-        return (gzip ? built.gzipped : built.plain) ?? ByteBuffer()
+        return kept
     }
 
     /// The builder thread: a new document every `maxAge` while requests ask for one, and never

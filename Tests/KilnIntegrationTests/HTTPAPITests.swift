@@ -150,6 +150,66 @@ import Testing
         #expect(try await gateway.exited() == .exited(0), Comment(rawValue: gateway.stderr.text))
     }
 
+    /// `/api/v1/tags` on a kept connection is answered on the event loop (``TagsFastPath``):
+    /// the same document and headers as the route's, responses in request order when requests
+    /// are pipelined behind one that Hummingbird answers, a request's body not taken for the
+    /// next request, and anything it does not take (a refused token) left to the route.
+    @Test func tagsOnOneConnectionKeepOrderAndFraming() async throws {
+        let http = try HTTPRig()
+        defer { http.cleanup() }
+        try await http.write()
+        let sim = try await http.rig.simulator()
+        defer { sim.stop() }
+        let gateway = try http.gateway()
+        defer { _ = gateway.stop() }
+        try await http.waitUntilServing(gateway)
+        try await eventually("tags polled") {
+            let tags = try await http.get("/api/v1/tags").json["tags"] as? [[String: Any]]
+            return tags?.first?["status"] as? String == "Good"
+        }
+        _ = try await http.request("/api/v1/tags", token: http.token, compressed: true)
+
+        let gz = ["Accept-Encoding": "gzip"]
+        let script: [[[String: Any]]] = [
+            [["path": "/api/v1/tags"]],
+            [["path": "/api/v1/tags", "headers": gz]],
+            // Pipelined: history (Hummingbird's), then tags, then status, in one write.
+            [
+                ["path": "/api/v1/tags/oven-1/temp/history?from=-1m"], ["path": "/api/v1/tags", "headers": gz],
+                ["path": "/api/v1/status"],
+            ],
+            // A GET with a body, then the next request on the same connection.
+            [["path": "/api/v1/tags", "body": "GET /api/v1/status HTTP/1.1\r\n\r\n"], ["path": "/api/v1/alarms"]],
+            [["path": "/api/v1/tags", "headers": ["Authorization": "Bearer not-the-token-0123456789"]]],
+        ]
+        let text = try await runTool([
+            try RigTool.python(), Repository.root + "/tools/testpeers/http_one_connection.py", "\(http.port)",
+            http.token, String(decoding: try JSONSerialization.data(withJSONObject: script), as: UTF8.self),
+        ])
+        let answers = text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        try #require(answers.count == 8, "\(text)")
+        func body(_ i: Int) -> [String: Any] {
+            let text = answers[i]["body"] as? String ?? ""
+            return (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+        }
+        func headers(_ i: Int) -> [String: String] { answers[i]["headers"] as? [String: String] ?? [:] }
+        for i in [0, 1, 3, 5] {
+            #expect(answers[i]["status"] as? Int == 200, "\(i): \(answers[i])")
+            #expect((body(i)["tags"] as? [[String: Any]])?.first?["tag"] as? String == "temp", "\(i): \(answers[i])")
+            #expect(headers(i)["content-type"] == "application/json; charset=utf-8", "\(i): \(headers(i))")
+            #expect(headers(i)["vary"] == "Accept-Encoding" && headers(i)["cache-control"] == "no-store")
+            #expect(headers(i)["date"]?.hasSuffix(" GMT") == true, "\(i): \(headers(i))")
+        }
+        #expect(answers[0]["gzip"] as? Bool == false && answers[1]["gzip"] as? Bool == true)
+        #expect(answers[3]["gzip"] as? Bool == true, "tags second: \(answers[3])")
+        #expect(body(2)["points"] is [Any], "history first: \(answers[2])")
+        #expect(body(4)["version"] is String, "status third: \(answers[4])")
+        #expect(body(6)["alarms"] is [Any], "the request after a body: \(answers[6])")
+        #expect(answers[7]["status"] as? Int == 401, "\(answers[7])")
+    }
+
     /// Acknowledge, shelve and unshelve through the API, with the id as one percent-encoded
     /// segment; `kiln alarms` sees each, with the API caller as who did it.
     @Test func alarmsAreAcknowledgedAndShelvedThroughTheAPI() async throws {

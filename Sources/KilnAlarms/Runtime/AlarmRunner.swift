@@ -40,6 +40,8 @@ public final class AlarmRunner: Sendable {
     private let thread = Mutex<pthread_t?>(nil)
     private let clock: any EpochClock
     private let options: Options
+    /// The thread's nice value (nil: the process's); see `RealtimeConfig.storageNice`.
+    private let threadNice: Int32?
     private let logger: Logger
     private let commits = Atomic<Int>(0)
     private let failures = Atomic<Int>(0)
@@ -62,6 +64,7 @@ public final class AlarmRunner: Sendable {
     ) throws(AlarmStoreError) {
         self.clock = clock
         self.options = options
+        threadNice = config.realtime.storageNice
         self.logger = logger
         let metrics = AlarmMetrics(factory: metricsFactory)
         self.metrics = metrics
@@ -185,7 +188,7 @@ public final class AlarmRunner: Sendable {
         else { return }
         var handle = pthread_t()
         let rc = OSThread.spawn(name: "kiln-alarms", handle: &handle) { [self] in
-            OSThread.setCurrentNice(OSThread.storageNice)
+            if let threadNice { OSThread.setCurrentNice(threadNice) }
             run(owned)
         }
         guard rc == 0 else { throw AlarmStoreError("cannot start the alarm engine's thread (error \(rc))") }

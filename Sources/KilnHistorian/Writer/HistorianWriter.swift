@@ -25,6 +25,8 @@ public final class HistorianWriter: Sendable {
         public var maintenanceBudget: Duration
         /// How often to try writing again after a storage error.
         public var retryInterval: Duration
+        /// The writer thread's nice value (nil: the process's); see `RealtimeConfig.storageNice`.
+        public var threadNice: Int32?
 
         public init(
             flush: Duration = .seconds(1), maxBatchRows: Int = 262_144, queueCapacity: Int = 500_000,
@@ -89,9 +91,11 @@ public final class HistorianWriter: Sendable {
         clock: any EpochClock = WallClock()
     ) throws(HistorianError) {
         let store = try SQLiteStore(path: historian.path)
+        var options = Options(historian)
+        options.threadNice = config.realtime.storageNice
         self.init(
             store: store, tags: TagDescriptor.all(in: config),
-            filters: config.devices.map { $0.tags.map(\.historian) }, options: Options(historian), logger: logger,
+            filters: config.devices.map { $0.tags.map(\.historian) }, options: options, logger: logger,
             metrics: metrics, clock: clock)
     }
 
@@ -101,10 +105,11 @@ public final class HistorianWriter: Sendable {
         try body.registerTags()
         store.startBackgroundWork()
         let t = JoinableThread()
+        let nice = options.threadNice
         let rc = t.start(name: "kiln-historian") { [body, queue, requests] in
             // Storing what was polled comes before serving the API: under an HTTP load on a
             // small machine the writer fell behind and its queue dropped samples.
-            OSThread.setCurrentNice(OSThread.storageNice)
+            if let nice { OSThread.setCurrentNice(nice) }
             var loop = body
             loop.run(queue: queue, requests: requests)
             // A reload posted as the writer stopped must not wait forever.
