@@ -283,7 +283,7 @@ let package = Package(
         .testTarget(
             name: "KilnServerTests",
             dependencies: [
-                "KilnServer", "KilnCore", "KilnCrypto", "KilnGateway", "kiln", "KilnTestSupport",
+                "KilnServer", "KilnCore", "KilnCrypto", "KilnGateway", "kiln", "KilnTestSupport", "CZlib",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

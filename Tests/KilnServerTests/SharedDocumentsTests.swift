@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 import KilnCore
 import KilnGateway
@@ -33,19 +34,25 @@ struct SharedDocumentsTests {
         try #require(try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any])
     }
 
+    /// zlib's inflate in this process (a `gzip -d` per check blocked a test thread for long
+    /// stretches on a loaded CI machine).
     static func gunzip(_ buffer: ByteBuffer) throws -> ByteBuffer {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-gz-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("doc.json.gz")
-        try Data(buffer.readableBytesView).write(to: file)
-        let gunzip = Process()
-        gunzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gunzip.arguments = ["-d", file.path]
-        try gunzip.run()
-        gunzip.waitUntilExit()
-        #expect(gunzip.terminationStatus == 0, "gzip -d refused the document")
-        return ByteBuffer(bytes: try Data(contentsOf: dir.appendingPathComponent("doc.json")))
+        var input = Array(buffer.readableBytesView)
+        var output = [UInt8](repeating: 0, count: 1024 * 1024)
+        var stream = z_stream()
+        try #require(inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK)
+        defer { inflateEnd(&stream) }
+        let rc = input.withUnsafeMutableBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { target in
+                stream.next_in = source.baseAddress
+                stream.avail_in = uInt(source.count)
+                stream.next_out = target.baseAddress
+                stream.avail_out = uInt(target.count)
+                return inflate(&stream, Z_FINISH)
+            }
+        }
+        try #require(rc == Z_STREAM_END, "not one whole gzip stream (zlib \(rc))")
+        return ByteBuffer(bytes: output.prefix(Int(stream.total_out)))
     }
 
     static func value(_ document: [String: Any]) -> Double? {
