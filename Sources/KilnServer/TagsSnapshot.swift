@@ -112,7 +112,9 @@ final class TagsSnapshot: Sendable {
             guard let wanted else { return }
             store(plain: wanted.plain, gzip: wanted.gzip, started: started, scratch: &scratch)
             let took = clock.now - started
-            let rest = max(maxAge - took, took * 9)
+            // Never so long that the kept document reaches `demandWindow` and requests build
+            // their own.
+            let rest = min(max(maxAge - took, took * 9), demandWindow / 2)
             if rest > .zero { Self.sleep(rest) }
         }
     }
