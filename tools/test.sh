@@ -14,4 +14,12 @@ fi
 
 tools/setup.sh --tests
 swift build --build-tests
-swift test --skip-build --disable-xctest "$@"
+if (($#)); then
+    exec swift test --skip-build --disable-xctest "$@"
+fi
+# The whole suite in two runs: the in-process tests first, then the integration tests, which
+# start real gateways, simulators, sshd, Prometheus and Chromium as child processes. Run together
+# on a 2-core machine, those children starved the in-process gateways' threads past their
+# generous deadlines (a different timing test failed in each of three CI runs of 2026-12-07).
+swift test --skip-build --disable-xctest --skip KilnIntegrationTests
+swift test --skip-build --disable-xctest --filter KilnIntegrationTests
