@@ -103,10 +103,17 @@ extension API {
     /// `GET /api/v1/tags`: the shared snapshot, gzipped for a client that takes gzip.
     func tags(_ request: Request) -> Response {
         let gzip = request.headers[.acceptEncoding].map(API.acceptsGzip) ?? false
-        var response = JSONResponse.make(buffer: snapshot.document(gzip: gzip))
-        if gzip { response.headers[.contentEncoding] = "gzip" }
-        response.headers[.vary] = "Accept-Encoding"
-        return response
+        return Response(
+            status: .ok, headers: API.tagsFields(gzip: gzip),
+            body: ResponseBody(byteBuffer: snapshot.document(gzip: gzip)))
+    }
+
+    /// The headers of the tags document, as the route and the fast path send it.
+    static func tagsFields(gzip: Bool) -> HTTPFields {
+        var fields = JSONResponse.fields
+        fields[.vary] = "Accept-Encoding"
+        if gzip { fields[.contentEncoding] = "gzip" }
+        return fields
     }
 
     /// `GET /api/v1/tags` as ``TagsFastPath`` answers it on an event loop: nil (Hummingbird's
@@ -120,11 +127,7 @@ extension API {
         else { return nil }
         let gzip = head.headerFields[.acceptEncoding].map(API.acceptsGzip) ?? false
         guard let body = snapshot.kept(gzip: gzip) else { return nil }
-        var fields = HTTPFields()
-        fields[.contentType] = "application/json; charset=utf-8"
-        fields[.cacheControl] = "no-store"
-        fields[.vary] = "Accept-Encoding"
-        if gzip { fields[.contentEncoding] = "gzip" }
+        var fields = API.tagsFields(gzip: gzip)
         fields[.contentLength] = String(body.readableBytes)
         fields[.date] = HTTPDate.now()
         return (HTTPResponse(status: .ok, headerFields: fields), body)

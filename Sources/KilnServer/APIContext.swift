@@ -66,9 +66,14 @@ enum JSONResponse {
     }
 
     static func make(buffer: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: fields, body: ResponseBody(byteBuffer: buffer))
+    }
+
+    /// The headers of every JSON answer: its type, and not to be cached.
+    static var fields: HTTPFields {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: buffer))
+        return headers
     }
 }
