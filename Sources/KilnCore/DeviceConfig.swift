@@ -57,6 +57,10 @@ public struct RealtimeConfig: Sendable, Hashable {
     /// storage ahead of the poll threads themselves.
     public var storageNice: Int32? { policy == .other ? nil : OSThread.storageNice }
 
+    /// The nice value of the HTTP server's threads: between storage and ordinary threads when
+    /// polling is real-time; left alone under `other`, as ``storageNice``.
+    public var serviceNice: Int32? { policy == .other ? nil : OSThread.serviceNice }
+
     public init(policy: SchedulingPolicy = .other, priority: Int = 0, lockMemory: Bool = false) {
         self.policy = policy
         self.priority = priority

@@ -6,6 +6,7 @@ import KilnCore
 import KilnGateway
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 import Synchronization
@@ -81,6 +82,7 @@ public final class HTTPServer: Service, Sendable {
         let readiness = self.readiness
         let logger = self.logger
         let scheme = config.tls == nil ? "http" : "https"
+        let loops = try await Self.eventLoops(nice: gateway.config.realtime.serviceNice, logger: logger)
         let app = Application(
             router: router, server: server,
             configuration: ApplicationConfiguration(
@@ -89,14 +91,35 @@ public final class HTTPServer: Service, Sendable {
                 readiness.open()
                 logger.notice("serving the API", metadata: ["kiln.http": "\(scheme)://\(address)"])
             },
+            eventLoopGroupProvider: .shared(loops),
             logger: DeferredMetadataLogHandler.wrap(logger))
         do {
             try await app.run()
         } catch {
+            try? await loops.shutdownGracefully()
             guard readiness.isOpen else {
                 throw HTTPServerError("http: cannot listen on \(address): \(error)")
             }
             throw HTTPServerError("http: the server on \(address) failed: \(error)")
         }
+        try? await loops.shutdownGracefully()
+    }
+
+    /// The server's own event loops, a thread per CPU named `kiln-http`, at `nice`
+    /// (`RealtimeConfig.serviceNice`; nil: the process's): not NIO's process-wide singleton,
+    /// which the hooks' HTTP client shares.
+    private static func eventLoops(nice: Int32?, logger: Logger) async throws -> MultiThreadedEventLoopGroup {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        for loop in group.makeIterator() {
+            let niced = try await loop.submit {
+                OSThread.nameCurrent("kiln-http")
+                return nice.map { OSThread.setCurrentNice($0) } ?? true
+            }.get()
+            if !niced, let nice {
+                logger.warning("http: cannot set the server threads' nice to \(nice) (needs CAP_SYS_NICE)")
+                break
+            }
+        }
+        return group
     }
 }

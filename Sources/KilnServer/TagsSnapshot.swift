@@ -22,6 +22,9 @@ final class TagsSnapshot: Sendable {
     let maxAge: Duration
     /// How long after the last request for an encoding the thread keeps it current.
     let demandWindow: Duration
+    /// The builder thread's nice value: the HTTP server's (`RealtimeConfig.serviceNice`), whichever
+    /// thread (an event loop or a Swift task) first asked.
+    let threadNice: Int32?
     private let prefixes: [[UInt8]]
     private let clock = ContinuousClock()
 
@@ -44,6 +47,7 @@ final class TagsSnapshot: Sendable {
         self.live = live
         self.maxAge = maxAge
         self.demandWindow = demandWindow
+        self.threadNice = config.realtime.serviceNice
         var prefixes: [[UInt8]] = []
         prefixes.reserveCapacity(live.index.count)
         for device in config.devices {
@@ -97,6 +101,7 @@ final class TagsSnapshot: Sendable {
     /// that on a small machine the document ages a little rather than taking the poller's CPU.
     /// Its buffers are kept from one build to the next.
     private func keepCurrent() {
+        if let threadNice { OSThread.setCurrentNice(threadNice) }
         var scratch = Scratch()
         while true {
             let started = clock.now

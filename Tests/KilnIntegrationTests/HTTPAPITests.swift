@@ -210,6 +210,50 @@ import Testing
         #expect(answers[7]["status"] as? Int == 401, "\(answers[7])")
     }
 
+    /// Under a real-time policy the server's threads (event loops, tags builder) run at nice -5:
+    /// behind the storage threads at -10 (API load never costs samples), ahead of the machine's
+    /// ordinary threads; the poll threads stay SCHED_FIFO above all of them. Needs root (CI is).
+    @Test func underRealTimeTheServerThreadsRunBetweenStorageAndOrdinaryThreads() async throws {
+        try #require(getuid() == 0, "needs root for SCHED_FIFO and negative nice values")
+        let http = try HTTPRig()
+        defer { http.cleanup() }
+        try await http.write()
+        let config = try String(contentsOfFile: http.rig.config, encoding: .utf8)
+        try (config + "realtime: { policy: fifo, priority: 10 }\n").write(
+            toFile: http.rig.config, atomically: false, encoding: .utf8)
+        let sim = try await http.rig.simulator()
+        defer { sim.stop() }
+        let gateway = try http.gateway()
+        defer { _ = gateway.stop() }
+        try await http.waitUntilServing(gateway)
+        // The tags builder starts with the first request for the document.
+        _ = try await http.get("/api/v1/tags")
+
+        /// Each thread's name with its nice value and scheduling policy, from /proc.
+        func threads() throws -> [(name: String, nice: Int, policy: Int)] {
+            try FileManager.default.contentsOfDirectory(atPath: "/proc/\(gateway.pid)/task").compactMap { tid in
+                let stat = try String(contentsOfFile: "/proc/\(gateway.pid)/task/\(tid)/stat", encoding: .utf8)
+                guard let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return nil }
+                // After the name: field 3 (state) on; nice is field 19, policy field 41.
+                let fields = stat[stat.index(after: close)...].split(separator: " ")
+                return (String(stat[stat.index(after: open)..<close]), Int(fields[16]) ?? 99, Int(fields[38]) ?? -1)
+            }
+        }
+        var seen: [(name: String, nice: Int, policy: Int)] = []
+        try await eventually("the tags builder thread started") {
+            seen = try threads()
+            return seen.contains { $0.name == "kiln-http-tags" }
+        }
+        let byName = Dictionary(grouping: seen, by: \.name)
+        let server = (byName["kiln-http"] ?? []) + (byName["kiln-http-tags"] ?? [])
+        #expect((byName["kiln-http"] ?? []).count >= 1, "\(seen)")
+        #expect(server.allSatisfy { $0.nice == -5 && $0.policy == 0 }, "\(server)")
+        let storage = (byName["kiln-historian"] ?? []) + (byName["kiln-alarms"] ?? [])
+        #expect(storage.count == 2 && storage.allSatisfy { $0.nice == -10 }, "\(storage)")
+        let pollers = byName["kiln-poll"] ?? []
+        #expect(!pollers.isEmpty && pollers.allSatisfy { $0.policy == Int(SCHED_FIFO) }, "\(pollers)")
+    }
+
     /// Acknowledge, shelve and unshelve through the API, with the id as one percent-encoded
     /// segment; `kiln alarms` sees each, with the API caller as who did it.
     @Test func alarmsAreAcknowledgedAndShelvedThroughTheAPI() async throws {
