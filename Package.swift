@@ -286,6 +286,9 @@ let package = Package(
             dependencies: [
                 "KilnServer", "KilnCore", "KilnCrypto", "KilnGateway", "kiln", "KilnTestSupport", "CZlib",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(

@@ -72,9 +72,10 @@ final class TagsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    /// The handlers to add after Hummingbird's HTTP codec: the idle timer, then the fast path.
+    /// The handlers to add after Hummingbird's HTTP codec: bodies in bounded writes, the idle
+    /// timer, then the fast path.
     static func handlers(idleTimeout: TimeAmount, answer: @escaping Answer) -> [any RemovableChannelHandler] {
-        [IdleStateHandler(allTimeout: idleTimeout), TagsFastPath(answer: answer)]
+        [BoundedWrites(), IdleStateHandler(allTimeout: idleTimeout), TagsFastPath(answer: answer)]
     }
 }
 
