@@ -144,23 +144,62 @@ extension API {
     }
 }
 
-/// The exposition text, rendered at most every `maxAge` and shared by the requests meanwhile:
-/// at 500 devices it is 730 KB, and a dashboard's or a load's concurrent scrapes would each
-/// render it again.
+/// The exposition text, rendered by one request at a time and shared by the others: at 500
+/// devices it is 730 KB and takes 6-20 ms to render, and a dashboard's or a load's concurrent
+/// scrapes would each render it again. A rendering serves for `maxAge` and for at least nine
+/// times its own length (so rendering takes at most a tenth of a CPU at any scrape rate); a
+/// request that comes while another renders takes the last one. Rendered into kept bytes.
 final class ExpositionCache: Sendable {
+    /// Appends the exposition to the bytes given.
+    typealias Render = (inout [UInt8]) -> Void
+
     let maxAge: Duration
     private let clock = ContinuousClock()
-    private let kept = Mutex<(text: ByteBuffer, rendered: ContinuousClock.Instant)?>(nil)
 
-    init(maxAge: Duration = .milliseconds(100)) { self.maxAge = maxAge }
+    private struct State {
+        var kept: ByteBuffer?
+        /// Until when the kept one serves.
+        var renderAfter: ContinuousClock.Instant
+        var rendering = false
+        /// The bytes of the last rendering, kept for their capacity.
+        var scratch: [UInt8] = []
+    }
+    private let state: Mutex<State>
 
-    func text(_ render: () -> String) -> ByteBuffer {
+    init(maxAge: Duration = .milliseconds(100)) {
+        self.maxAge = maxAge
+        state = Mutex(State(renderAfter: clock.now))
+    }
+
+    func text(_ render: Render) -> ByteBuffer {
         let now = clock.now
-        if let kept = kept.withLock({ $0 }), now - kept.rendered < maxAge { return kept.text }
-        let text = ByteBuffer(string: render())
-        kept.withLock { k in
-            if k.map({ $0.rendered <= now }) ?? true { k = (text, now) }
+        let turn = state.withLock { s -> Turn in
+            if let kept = s.kept, now < s.renderAfter || s.rendering { return .kept(kept) }
+            s.rendering = true
+            var scratch: [UInt8] = []
+            swap(&scratch, &s.scratch)
+            return .render(scratch)
+        }
+        guard case .render(var bytes) = turn else {
+            if case .kept(let kept) = turn { return kept }
+            return ByteBuffer()
+        }
+        bytes.removeAll(keepingCapacity: true)
+        render(&bytes)
+        let text = ByteBuffer(bytes: bytes)
+        let took = clock.now - now
+        state.withLock { s in
+            s.kept = text
+            s.renderAfter = now + max(maxAge, took * 10)
+            s.rendering = false
+            s.scratch = bytes
         }
         return text
+    }
+
+    /// A request's part: the kept rendering, or a turn to render (with the kept bytes).
+    private enum Turn {
+        case kept(ByteBuffer)
+        case render([UInt8])
     }
 }

@@ -10,14 +10,14 @@ struct API: Sendable {
     let gateway: Gateway
     let tokens: BearerTokens
     let logger: Logger
-    let metrics: @Sendable () -> String
+    let metrics: @Sendable (inout [UInt8]) -> Void
     private let snapshots: SnapshotBox
     let exposition = ExpositionCache()
     let health: Health
     /// `kiln`'s version, shown by `/api/v1/status`.
     static let version = "0.14.0"
 
-    init(gateway: Gateway, tokens: BearerTokens, logger: Logger, metrics: @escaping @Sendable () -> String) {
+    init(gateway: Gateway, tokens: BearerTokens, logger: Logger, metrics: @escaping @Sendable (inout [UInt8]) -> Void) {
         self.gateway = gateway
         self.tokens = tokens
         self.logger = logger

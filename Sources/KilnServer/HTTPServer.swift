@@ -28,15 +28,16 @@ public final class HTTPServer: Service, Sendable {
     public let config: HTTPConfig
     public let readiness = ReadinessGate(name: "http")
     let tokens: BearerTokens
-    let metrics: @Sendable () -> String
+    let metrics: @Sendable (inout [UInt8]) -> Void
     let logger: Logger
     private let gateway = Mutex<Gateway?>(nil)
 
     /// - Parameters:
     ///   - tokens: the tokens of `token_file` (none: every route that needs one answers 401).
-    ///   - metrics: the Prometheus exposition text (rendered at most every 100 ms, see `ExpositionCache`).
+    ///   - metrics: appends the Prometheus exposition text to the bytes given (see `ExpositionCache`).
     public init(
-        config: HTTPConfig, tokens: BearerTokens, logger: Logger, metrics: @escaping @Sendable () -> String
+        config: HTTPConfig, tokens: BearerTokens, logger: Logger,
+        metrics: @escaping @Sendable (inout [UInt8]) -> Void
     ) {
         self.config = config
         self.tokens = tokens

@@ -98,14 +98,14 @@ struct SharedDocumentsTests {
         #expect(both, "the builder did not bring both encodings up to date")
     }
 
-    @Test func theExpositionIsRenderedOncePerMaxAge() {
+    @Test func theExpositionIsRenderedOncePerMaxAge() async throws {
         let renders = Box(0)
-        let render: () -> String = {
+        let render: ExpositionCache.Render = {
             let n = renders.update { (count: inout Int) -> Int in
                 count += 1
                 return count
             }
-            return "kiln_up \(n)\n"
+            $0 += Array("kiln_up \(n)\n".utf8)
         }
         // Within maxAge every request shares one rendering.
         let shared = ExpositionCache(maxAge: .seconds(60))
@@ -115,7 +115,51 @@ struct SharedDocumentsTests {
         // Past it, the next request renders again.
         let expired = ExpositionCache(maxAge: .zero)
         #expect(String(buffer: expired.text(render)) == "kiln_up 2\n")
+        // (A rendering serves ten times its own length, here microseconds.)
+        try await Task.sleep(for: .milliseconds(5))
         #expect(String(buffer: expired.text(render)) == "kiln_up 3\n")
+    }
+
+    /// One request renders at a time; the others take the last rendering meanwhile. A slow
+    /// rendering serves for ten times its own length, whatever `maxAge` says.
+    @Test func theExpositionIsRenderedByOneRequestAtATimeAndAtMostATenthOfTheTime() async throws {
+        let cache = ExpositionCache(maxAge: .zero)
+        let renders = Box(0)
+        let count: @Sendable (inout [UInt8]) -> Void = { bytes in
+            let n = renders.update { (count: inout Int) -> Int in
+                count += 1
+                return count
+            }
+            bytes += Array("kiln_up \(n)\n".utf8)
+        }
+        #expect(String(buffer: cache.text(count)) == "kiln_up 1\n")
+        try await Task.sleep(for: .milliseconds(5))
+
+        // A rendering held open on another thread: a request meanwhile gets the kept one.
+        let inside = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let slow = Task.detached {
+            String(
+                buffer: cache.text { bytes in
+                    inside.signal()
+                    release.wait()
+                    count(&bytes)
+                })
+        }
+        inside.wait()
+        #expect(String(buffer: cache.text(count)) == "kiln_up 1\n")
+        #expect(renders.update { $0 } == 1)
+        release.signal()
+        #expect(await slow.value == "kiln_up 2\n")
+
+        // A rendering of 100 ms serves for the next second at least.
+        let lengthy = ExpositionCache(maxAge: .zero)
+        let first = lengthy.text { bytes in
+            Thread.sleep(forTimeInterval: 0.1)
+            count(&bytes)
+        }
+        #expect(lengthy.text(count) == first)
+        #expect(renders.update { $0 } == 3)
     }
 
     @Test func requestMetadataReachesTheLogOnlyWhenSomethingIsLogged() {
