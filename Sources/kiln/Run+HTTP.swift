@@ -24,6 +24,8 @@ extension KilnCommand.Run {
             printError("error: http: cannot listen on \(http.listenText): \(problem)")
             throw ExitCode(1)
         }
-        return HTTPServer(config: http, tokens: BearerTokens(tokens), logger: logger) { exposition.registry.emit(into: &$0) }
+        return HTTPServer(config: http, tokens: BearerTokens(tokens), logger: logger) {
+            exposition.registry.emit(into: &$0)
+        }
     }
 }
