@@ -23,8 +23,9 @@ public enum OSThread {
 
     /// The nice value of the HTTP server's event loops: behind storage, ahead of the machine's
     /// ordinary threads (a client load generator, a backup job), so an operator's request is not
-    /// held up behind them. At 10,000 tags under `wrk` it took `/api/v1/tags`' p99 from 11-13 ms
-    /// at 0 to 5-10 ms, with no sample dropped (tools/bench/README-http.md).
+    /// held up behind them. At 10,000 tags under `wrk`, in rounds alternated with nice 0 on one
+    /// gateway, it took `/api/v1/tags`' p99 from 11-29 ms to 5-12 ms, with no sample dropped
+    /// (tools/bench/README-http.md).
     public static let serviceNice: Int32 = -5
 
     /// Sets the calling thread's nice value (Linux keeps one per thread). Lowering it needs

@@ -180,9 +180,10 @@ final class ExpositionCache: Sendable {
             swap(&scratch, &s.scratch)
             return .render(scratch)
         }
-        guard case .render(var bytes) = turn else {
-            if case .kept(let kept) = turn { return kept }
-            return ByteBuffer()
+        var bytes: [UInt8]
+        switch turn {
+        case .kept(let kept): return kept
+        case .render(let scratch): bytes = scratch
         }
         bytes.removeAll(keepingCapacity: true)
         render(&bytes)
