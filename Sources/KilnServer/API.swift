@@ -15,7 +15,7 @@ struct API: Sendable {
     let exposition = ExpositionCache()
     let health: Health
     /// `kiln`'s version, shown by `/api/v1/status`.
-    static let version = "0.14.0"
+    static let version = KilnVersion.text
 
     init(gateway: Gateway, tokens: BearerTokens, logger: Logger, metrics: @escaping @Sendable (inout [UInt8]) -> Void) {
         self.gateway = gateway

@@ -1,11 +1,13 @@
 import ArgumentParser
 import KilnCommandLine
+import KilnCore
 
 @main
 struct KilnCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln",
         abstract: "A real-time Modbus/TCP gateway for plant equipment.",
+        version: KilnVersion.text,
         subcommands: [
             Check.self, Read.self, Probe.self, Simulate.self, Run.self, Tune.self, Replay.self, Export.self,
             Alarms.self, Hooks.self, Remediation.self,

@@ -1,4 +1,5 @@
 import Foundation
+import KilnCore
 import Testing
 
 #if canImport(Glibc)
@@ -81,6 +82,14 @@ struct CLITests {
             #expect(result.exitCode == 1, "kiln \(arguments.joined(separator: " ")): \(result.status)")
 
         }
+    }
+
+    /// `kiln --version` prints the release `/api/v1/status` reports (one constant), exit 0.
+    @Test func versionIsPrintedAndIsTheOneTheAPIReports() throws {
+        let result = try KilnCLI.run(["--version"])
+        #expect(result.exitCode == 0, "\(result)")
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == KilnVersion.text, "\(result)")
+        #expect(KilnVersion.text.split(separator: ".").count == 3)
     }
 
     @Test func unknownDeviceOrTagIsAUsageError() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import KilnCore
 import KilnTestSupport
 import Testing
 
@@ -81,7 +82,8 @@ import Testing
         #expect(status["devices"] as? Int == 1 && status["tags"] as? Int == 1, "\(status)")
         #expect(status["pollers"] as? String == "running")
         #expect((status["historian"] as? [String: Any])?["writable"] as? Bool == true, "\(status)")
-        #expect(status["version"] is String && status["started_at"] is String && status["uptime_s"] is Int)
+        #expect(status["version"] as? String == KilnVersion.text, "\(status)")
+        #expect(status["started_at"] is String && status["uptime_s"] is Int)
         #expect(status["alarms_active"] is Int && status["remediations_pending"] as? Int == 0)
 
         let metrics = try await http.get("/metrics")
