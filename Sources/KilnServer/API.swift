@@ -8,7 +8,9 @@ import Synchronization
 /// The routes of the API and what they share: the gateway, the tokens, the tags snapshot.
 struct API: Sendable {
     let gateway: Gateway
-    let tokens: BearerTokens
+    let currentTokens: CurrentTokens
+    /// The tokens as they are now (a reload may have replaced them).
+    var tokens: BearerTokens { currentTokens.current }
     let logger: Logger
     let metrics: @Sendable (inout [UInt8]) -> Void
     private let snapshots: SnapshotBox
@@ -17,9 +19,11 @@ struct API: Sendable {
     /// `kiln`'s version, shown by `/api/v1/status`.
     static let version = KilnVersion.text
 
-    init(gateway: Gateway, tokens: BearerTokens, logger: Logger, metrics: @escaping @Sendable (inout [UInt8]) -> Void) {
+    init(
+        gateway: Gateway, tokens: CurrentTokens, logger: Logger, metrics: @escaping @Sendable (inout [UInt8]) -> Void
+    ) {
         self.gateway = gateway
-        self.tokens = tokens
+        self.currentTokens = tokens
         self.logger = logger
         self.metrics = metrics
         snapshots = SnapshotBox(TagsSnapshot(config: gateway.config, live: gateway.live))

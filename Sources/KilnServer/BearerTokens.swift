@@ -1,4 +1,5 @@
 import KilnCrypto
+import Synchronization
 
 /// The tokens of `http: { token_file }`, kept only as SHA-256 digests: an offered token is
 /// hashed and compared with every configured digest in constant time (each comparison reads
@@ -46,4 +47,16 @@ public struct BearerTokens: Sendable {
         let value = token[..<end]
         return value.isEmpty ? nil : value
     }
+}
+
+/// The tokens the server checks now: those of `token_file` at start, replaced by the file's
+/// contents after each configuration reload (SIGHUP), so a token is rotated without a restart.
+public final class CurrentTokens: Sendable {
+    private let tokens: Mutex<BearerTokens>
+
+    public init(_ tokens: BearerTokens) { self.tokens = Mutex(tokens) }
+
+    public var current: BearerTokens { tokens.withLock { $0 } }
+
+    public func replace(with tokens: BearerTokens) { self.tokens.withLock { $0 = tokens } }
 }

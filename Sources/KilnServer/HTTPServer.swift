@@ -27,7 +27,7 @@ public struct HTTPServerError: Error, CustomStringConvertible {
 public final class HTTPServer: Service, Sendable {
     public let config: HTTPConfig
     public let readiness = ReadinessGate(name: "http")
-    let tokens: BearerTokens
+    let tokens: CurrentTokens
     let metrics: @Sendable (inout [UInt8]) -> Void
     let logger: Logger
     private let gateway = Mutex<Gateway?>(nil)
@@ -40,7 +40,7 @@ public final class HTTPServer: Service, Sendable {
         metrics: @escaping @Sendable (inout [UInt8]) -> Void
     ) {
         self.config = config
-        self.tokens = tokens
+        self.tokens = CurrentTokens(tokens)
         self.logger = logger
         self.metrics = metrics
     }
@@ -57,6 +57,7 @@ public final class HTTPServer: Service, Sendable {
         // default back (KilnProcess resets it).
         signal(SIGPIPE, SIG_IGN)
         let api = API(gateway: gateway, tokens: tokens, logger: logger, metrics: metrics)
+        gateway.onReload { [tokens, logger] reloaded in Self.reread(tokens, of: reloaded.config, logger: logger) }
         let router = Router(context: APIContext.self)
         api.addRoutes(to: router)
         var server: HTTPServerBuilder = .http1(
@@ -104,6 +105,20 @@ public final class HTTPServer: Service, Sendable {
             throw HTTPServerError("http: the server on \(address) failed: \(error)")
         }
         try? await loops.shutdownGracefully()
+    }
+
+    /// After a reload: the token file's tokens replace the old ones (the reload was refused if
+    /// the file was unusable; one that broke since keeps the old tokens, with an error).
+    static func reread(_ tokens: CurrentTokens, of config: GatewayConfig, logger: Logger) {
+        guard let path = config.http?.tokenFile else { return }
+        switch HTTPFiles.tokens(path) {
+        case .success(let read):
+            tokens.replace(with: BearerTokens(read))
+            logger.notice(
+                "http: tokens read again", metadata: ["kiln.token_file": "\(path)", "kiln.tokens": "\(read.count)"])
+        case .failure(let problem):
+            logger.error("http: tokens kept: \(problem.message)", metadata: ["kiln.token_file": "\(path)"])
+        }
     }
 
     /// The server's own event loops, a thread per CPU named `kiln-http`, at `nice`

@@ -212,6 +212,49 @@ import Testing
         #expect(answers[7]["status"] as? Int == 401, "\(answers[7])")
     }
 
+    /// A token is rotated with SIGHUP, without a restart: the token file is read again after the
+    /// reload, the old token is refused and the new one taken (by the route and the event-loop
+    /// fast path alike). A token file made loose (0644) refuses the reload, naming it, and the
+    /// tokens in force stay.
+    @Test func aReloadReadsTheTokenFileAgain() async throws {
+        let http = try HTTPRig()
+        defer { http.cleanup() }
+        try await http.write()
+        let sim = try await http.rig.simulator()
+        defer { sim.stop() }
+        let gateway = try http.gateway()
+        defer { _ = gateway.stop() }
+        try await http.waitUntilServing(gateway)
+        #expect(try await http.request("/api/v1/status", token: http.token).status == 200)
+
+        func writeTokens(_ token: String, mode: mode_t) throws {
+            try "\(token)\n".write(toFile: http.tokenFile, atomically: false, encoding: .utf8)
+            guard chmod(http.tokenFile, mode) == 0 else { throw RigFailure("chmod \(http.tokenFile)") }
+        }
+        let rotated = "kiln-rotated-" + UUID().uuidString.lowercased()
+        try writeTokens(rotated, mode: 0o600)
+        gateway.signal(SIGHUP)
+        try await eventually("the tokens read again", detail: { gateway.stderr.text }) {
+            gateway.stderr.text.contains("http: tokens read again")
+        }
+        for path in ["/api/v1/status", "/api/v1/tags"] {
+            #expect(try await http.request(path, token: rotated).status == 200, "\(path)")
+            #expect(try await http.request(path, token: http.token).status == 401, "\(path)")
+        }
+
+        let loose = "kiln-loose-" + UUID().uuidString.lowercased()
+        try writeTokens(loose, mode: 0o644)
+        gateway.signal(SIGHUP)
+        try await eventually("the refused reload", detail: { gateway.stderr.text }) {
+            gateway.stderr.text.contains("configuration reload refused")
+        }
+        #expect(gateway.stderr.text.contains("token_file"), "\(gateway.stderr.text)")
+        #expect(try await http.request("/api/v1/status", token: rotated).status == 200)
+        #expect(try await http.request("/api/v1/status", token: loose).status == 401)
+        gateway.signal(SIGTERM)
+        #expect(try await gateway.exited() == .exited(0), Comment(rawValue: gateway.stderr.text))
+    }
+
     /// Under a real-time policy the server's threads (event loops, tags builder) run at nice -5:
     /// behind the storage threads at -10 (API load never costs samples), ahead of the machine's
     /// ordinary threads; the poll threads stay SCHED_FIFO above all of them. Needs root (CI is).

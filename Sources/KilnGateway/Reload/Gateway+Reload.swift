@@ -16,7 +16,8 @@ extension Gateway {
     /// the device maps it names), checks it as a start would, and applies it.
     ///
     /// Refused, with every problem logged as an error and the gateway running on unchanged, when
-    /// the file does not load, a hook's secret or a remediation file is unusable, or it changes
+    /// the file does not load, a hook's secret, a remediation file or the HTTP token file or TLS
+    /// key is unusable, or it changes
     /// a setting that needs a restart (historian, pid_file, realtime, hooks, remediation,
     /// shutdown_timeout). Applied without a gap in the tags that did not change: the new poll
     /// threads start before the old ones stop, the historian's run goes on (no run boundary),
@@ -48,7 +49,7 @@ extension Gateway {
         } catch {
             return refuse(error.diagnostics.map(\.description), path: path)
         }
-        let problems = HookSecrets.check(next) + RemediationFiles.check(next)
+        let problems = HookSecrets.check(next) + RemediationFiles.check(next) + HTTPFiles.check(next)
         if !problems.isEmpty { return refuse(problems.map(\.description), path: path) }
         let restart = ConfigChange.restartNeeded(from: old.config, to: next)
         if !restart.isEmpty {
