@@ -51,5 +51,9 @@ struct HistoryQueryTests {
         #expect(!API.acceptsGzip("gzip;q=0"))
         #expect(!API.acceptsGzip("identity"))
         #expect(!API.acceptsGzip(""))
+        #expect(API.acceptsGzip("GZip") && API.acceptsGzip(" x-gzip ") && API.acceptsGzip("deflate,\tgzip ; Q=0.5"))
+        #expect(!API.acceptsGzip("deflate, gzip ; q=0.000") && !API.acceptsGzip("gzipped") && !API.acceptsGzip(", ;"))
+        #expect(API.acceptsGzip("gzip;level=1") && API.acceptsGzip("gzip;q=") && !API.acceptsGzip("identity, *;q=0"))
+        #expect(!API.acceptsGzip("gzi") && !API.acceptsGzip("x-gzip;q=0, br"))
     }
 }
