@@ -27,11 +27,7 @@ import Testing
         let http = try HTTPRig()
         defer { http.cleanup() }
         try await http.write()
-        let sim = try await http.rig.simulator()
-        defer { sim.stop() }
-        let gateway = try http.gateway()
-        defer { _ = gateway.stop() }
-        try await http.waitUntilServing(gateway)
+        let gateway = try await http.start()
 
         #expect(try await http.request("/healthz").json["status"] as? String == "ok")
         let ready = try await http.request("/readyz")
@@ -160,11 +156,7 @@ import Testing
         let http = try HTTPRig()
         defer { http.cleanup() }
         try await http.write()
-        let sim = try await http.rig.simulator()
-        defer { sim.stop() }
-        let gateway = try http.gateway()
-        defer { _ = gateway.stop() }
-        try await http.waitUntilServing(gateway)
+        _ = try await http.start()
         try await eventually("tags polled") {
             let tags = try await http.get("/api/v1/tags").json["tags"] as? [[String: Any]]
             return tags?.first?["status"] as? String == "Good"
@@ -220,11 +212,7 @@ import Testing
         let http = try HTTPRig()
         defer { http.cleanup() }
         try await http.write()
-        let sim = try await http.rig.simulator()
-        defer { sim.stop() }
-        let gateway = try http.gateway()
-        defer { _ = gateway.stop() }
-        try await http.waitUntilServing(gateway)
+        let gateway = try await http.start()
         #expect(try await http.request("/api/v1/status", token: http.token).status == 200)
 
         func writeTokens(_ token: String, mode: mode_t) throws {
@@ -266,11 +254,7 @@ import Testing
         let config = try String(contentsOfFile: http.rig.config, encoding: .utf8)
         try (config + "realtime: { policy: fifo, priority: 10 }\n").write(
             toFile: http.rig.config, atomically: false, encoding: .utf8)
-        let sim = try await http.rig.simulator()
-        defer { sim.stop() }
-        let gateway = try http.gateway()
-        defer { _ = gateway.stop() }
-        try await http.waitUntilServing(gateway)
+        let gateway = try await http.start()
         // The tags builder starts with the first request for the document.
         _ = try await http.get("/api/v1/tags")
 
@@ -305,11 +289,7 @@ import Testing
         let http = try HTTPRig()
         defer { http.cleanup() }
         try await http.write(period: "4s")
-        let sim = try await http.rig.simulator()
-        defer { sim.stop() }
-        let gateway = try http.gateway()
-        defer { _ = gateway.stop() }
-        try await http.waitUntilServing(gateway)
+        let gateway = try await http.start()
         let id = "oven-1%2Ftemp%2Fhigh"
 
         func alarm() async throws -> [String: Any] {
@@ -401,11 +381,7 @@ import Testing
         let http = try HTTPRig(tls: true)
         defer { http.cleanup() }
         try await http.write()
-        let sim = try await http.rig.simulator()
-        defer { sim.stop() }
-        let gateway = try http.gateway()
-        defer { _ = gateway.stop() }
-        try await http.waitUntilServing(gateway)
+        let gateway = try await http.start()
         let status = try await http.get("/api/v1/status")
         #expect(status.status == 200 && status.json["devices"] as? Int == 1, "\(status)")
         #expect(try await http.request("/api/v1/status").status == 401)
@@ -427,11 +403,7 @@ import Testing
         let http = try HTTPRig()
         defer { http.cleanup() }
         try await http.write()
-        let sim = try await http.rig.simulator()
-        defer { sim.stop() }
-        let gateway = try http.gateway()
-        defer { _ = gateway.stop() }
-        try await http.waitUntilServing(gateway)
+        let gateway = try await http.start()
 
         let huge = String(repeating: "x", count: 200_000)
         let bigHeader = try? await http.request("/api/v1/tags", token: http.token, extraHeaders: ["X-Junk: \(huge)"])

@@ -15,11 +15,7 @@ import Testing
         let http = try HTTPRig()
         defer { http.cleanup() }
         try await http.write()
-        let sim = try await http.rig.simulator()
-        defer { sim.stop() }
-        let gateway = try http.gateway()
-        defer { _ = gateway.stop() }
-        try await http.waitUntilServing(gateway)
+        let gateway = try await http.start()
 
         let metrics = try await http.get("/metrics")
         #expect(metrics.status == 200, "\(metrics)")
@@ -96,11 +92,7 @@ import Testing
         let http = try HTTPRig()
         defer { http.cleanup() }
         try await http.write()
-        let sim = try await http.rig.simulator()
-        defer { sim.stop() }
-        let gateway = try http.gateway()
-        defer { _ = gateway.stop() }
-        try await http.waitUntilServing(gateway)
+        let gateway = try await http.start()
 
         // The document needs the token like every API route: fetch it, hand schemathesis the file.
         let document = try await http.get("/api/v1/openapi.json")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -24,7 +25,25 @@ final class HTTPRig: Sendable {
     var key: String { rig.file("server.key") }
     var base: String { "\(tls ? "https" : "http")://127.0.0.1:\(port)" }
 
-    func cleanup() { rig.cleanup() }
+    /// What ``start()`` started.
+    private let started = Mutex<[ChildProcess]>([])
+
+    /// Stops what ``start()`` started (the gateway first), then removes the folder.
+    func cleanup() {
+        for child in started.withLock({ $0 }).reversed() { child.stop() }
+        rig.cleanup()
+    }
+
+    /// Starts the plant (`kiln simulate` on the rig's map) and the gateway (`kiln run` on its
+    /// config, written first), and waits until the API serves; ``cleanup()`` stops both.
+    func start() async throws -> ChildProcess {
+        let sim = try await rig.simulator()
+        started.withLock { $0.append(sim) }
+        let gateway = try self.gateway()
+        started.withLock { $0.append(gateway) }
+        try await waitUntilServing(gateway)
+        return gateway
+    }
 
     /// A device `oven-1` whose `temp` crosses 50 every `period` (its `high` alarm fires and
     /// clears), polled every 100 ms, and a config with a historian and `http:`.
