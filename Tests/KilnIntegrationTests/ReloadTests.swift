@@ -140,12 +140,14 @@ import Testing
         }
         #expect(kiln.wait(timeout: .zero) == nil, "kiln run is still running")
 
-        // flow, polled every 100 ms, never went more than two periods without a sample.
+        // flow, polled every 100 ms, never went more than two periods without a sample. A sample
+        // is stamped when its reply comes, which a loaded 2-CPU CI machine delays by tens of
+        // milliseconds (208 ms seen once): two periods and a quarter.
         let flow = try await Self.times(rig, tag: "flow")
         let window = flow.filter { $0 >= hup - 1_000_000 && $0 <= reloaded + 1_000_000 }
         #expect(window.count >= 10, "\(window)")
         let gaps = zip(window.dropFirst(), window).map { $0 - $1 }
-        #expect((gaps.max() ?? .max) <= 200_000, "largest gap \(gaps.max() ?? -1) µs across the reload: \(window)")
+        #expect((gaps.max() ?? .max) <= 225_000, "largest gap \(gaps.max() ?? -1) µs across the reload: \(window)")
 
         // Alarm state carried over: the same states and episodes.
         let after = try await rig.query("SELECT path, state, episode FROM alarm_state ORDER BY path")
