@@ -92,9 +92,11 @@ struct CrashTests {
         #expect(maxima.count == tags)
         let stored = try #require(maxima.max())
         // A flush commits every 4,096 rows (whole tags each: WriterLoop.chunkRows), so a kill in
-        // the middle of one leaves some tags a flush interval ahead of the others, never more.
+        // the middle of one leaves some tags one flush's worth of data ahead of the others, never
+        // two. A flush that a loaded machine starts late gathers more than its interval (1,167 ms
+        // seen in CI): half an interval of slack, well short of two flushes apart.
         #expect(
-            (maxima.max()! - maxima.min()!) <= Int64(flush * 1_000_000) + periodMicros,
+            (maxima.max()! - maxima.min()!) <= Int64(flush * 1.5 * 1_000_000) + periodMicros,
             "tags apart by more than one flush")
 
         // 3. At most the last uncommitted batch is lost: everything submitted more than one flush
