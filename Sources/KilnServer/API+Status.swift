@@ -69,7 +69,7 @@ extension API {
         let config = gateway.config
         var json = JSONBytes(capacity: 512)
         json.raw("{\"version\":")
-        json.string(API.version)
+        json.string(KilnVersion.text)
         json.raw(",\"started_at\":")
         json.time(micros: health.startedAt)
         json.raw(",\"uptime_s\":")

@@ -16,8 +16,6 @@ struct API: Sendable {
     private let snapshots: SnapshotBox
     let exposition = ExpositionCache()
     let health: Health
-    /// `kiln`'s version, shown by `/api/v1/status`.
-    static let version = KilnVersion.text
 
     init(
         gateway: Gateway, tokens: CurrentTokens, logger: Logger, metrics: @escaping @Sendable (inout [UInt8]) -> Void
