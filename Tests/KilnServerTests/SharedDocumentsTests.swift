@@ -98,15 +98,20 @@ struct SharedDocumentsTests {
         #expect(both, "the builder did not bring both encodings up to date")
     }
 
-    @Test func theExpositionIsRenderedOncePerMaxAge() async throws {
-        let renders = Box(0)
-        let render: ExpositionCache.Render = {
+    /// A rendering that counts itself in `renders` and writes `kiln_up N` for its number N.
+    static func countingRender(_ renders: Box<Int>) -> @Sendable (inout [UInt8]) -> Void {
+        { bytes in
             let n = renders.update { (count: inout Int) -> Int in
                 count += 1
                 return count
             }
-            $0 += Array("kiln_up \(n)\n".utf8)
+            bytes += Array("kiln_up \(n)\n".utf8)
         }
+    }
+
+    @Test func theExpositionIsRenderedOncePerMaxAge() async throws {
+        let renders = Box(0)
+        let render = Self.countingRender(renders)
         // Within maxAge every request shares one rendering.
         let shared = ExpositionCache(maxAge: .seconds(60))
         let first = shared.text(render)
@@ -125,13 +130,7 @@ struct SharedDocumentsTests {
     @Test func theExpositionIsRenderedByOneRequestAtATimeAndAtMostATenthOfTheTime() async throws {
         let cache = ExpositionCache(maxAge: .zero)
         let renders = Box(0)
-        let count: @Sendable (inout [UInt8]) -> Void = { bytes in
-            let n = renders.update { (count: inout Int) -> Int in
-                count += 1
-                return count
-            }
-            bytes += Array("kiln_up \(n)\n".utf8)
-        }
+        let count = Self.countingRender(renders)
         #expect(String(buffer: cache.text(count)) == "kiln_up 1\n")
         try await Task.sleep(for: .milliseconds(5))
 
@@ -196,7 +195,7 @@ struct SharedDocumentsTests {
 
 /// Records each log line as `message key=value…` (keys sorted).
 /// A value shared with closures and threads.
-private final class Box<Value: Sendable>: Sendable {
+final class Box<Value: Sendable>: Sendable {
     private let value: Mutex<Value>
     init(_ value: Value) { self.value = Mutex(value) }
     func update<R: Sendable>(_ body: (inout Value) -> R) -> R { value.withLock { body(&$0) } }
